@@ -1,0 +1,159 @@
+"""Command line: ``python -m orchestration.cli run`` builds the warehouse end to end.
+
+It runs the ``build_warehouse`` job in this process (recorded in the Dagster
+instance under ``DAGSTER_HOME``, so the run shows in the UI), prints progress
+as it goes and a summary at the end, and exits non-zero when the run fails or
+a check of ERROR severity fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.lib import settings
+from orchestration.lib.ingest import quote_identifier
+from orchestration.lib.warehouse import connect, warehouse_lock
+
+SUMMARY_SCHEMAS = ("raw", "marts", "audit")
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    asset: str
+    name: str
+    passed: bool
+    severity: str
+    description: str
+
+
+def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
+    lines = []
+    for evaluation in result.get_asset_check_evaluations():
+        description = evaluation.description or ""
+        summary = evaluation.metadata.get("summary")
+        if summary is not None and not description:
+            description = str(summary.value)
+        lines.append(
+            CheckLine(
+                asset=evaluation.asset_key.to_user_string(),
+                name=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity.value,
+                description=description,
+            )
+        )
+    return lines
+
+
+def _table_counts(warehouse: Path) -> list[tuple[str, int]]:
+    with connect(warehouse, read_only=True) as connection:
+        tables = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in (?, ?, ?) and table_type = 'BASE TABLE' order by 1, 2",
+            list(SUMMARY_SCHEMAS),
+        ).fetchall()
+        counts = []
+        for schema, table in tables:
+            relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"  # from the catalog, quoted
+            count = connection.execute(f"select count(*) from {relation}").fetchall()[0][0]  # noqa: S608
+            counts.append((f"{schema}.{table}", count))
+        return counts
+
+
+def _load_summary(warehouse: Path, run_id: str) -> str:
+    with connect(warehouse, read_only=True) as connection:
+        row = connection.execute(
+            """
+            select count(*),
+                count(*) filter (where status = 'loaded'),
+                count(*) filter (where status = 'rejected'),
+                count(*) filter (where status = 'duplicate_content'),
+                coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0)
+            from audit.load_files where load_id = ?
+            """,
+            [run_id],
+        ).fetchall()[0]
+    files, loaded, rejected, duplicate, rows_read, rows_loaded, rows_rejected = row
+    return (
+        f"{files} new file(s): {loaded} loaded, {rejected} rejected, {duplicate} duplicate content; "
+        f"{rows_read:,} rows read = {rows_loaded:,} loaded + {rows_rejected:,} rejected"
+    )
+
+
+def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: float) -> int:
+    """Print what the run built and checked; return the process exit code."""
+    checks = _check_lines(result)
+    failed_errors = [check for check in checks if not check.passed and check.severity == "ERROR"]
+    failed_warnings = [check for check in checks if not check.passed and check.severity != "ERROR"]
+    print("\n" + "=" * 78)
+    print(f"Build summary  run {result.run_id}  ({elapsed:.1f} s)")
+    print("=" * 78)
+    if warehouse.exists():
+        print(f"Files   {_load_summary(warehouse, result.run_id)}")
+        print("Tables")
+        for table, count in _table_counts(warehouse):
+            print(f"  {table:<52} {count:>12,} rows")
+    print(
+        f"Checks  {len(checks) - len(failed_errors) - len(failed_warnings)} passed, "
+        f"{len(failed_warnings)} warning(s), {len(failed_errors)} failed"
+    )
+    for check in failed_errors + failed_warnings:
+        label = "FAILED " if check.severity == "ERROR" else "WARNING"
+        print(f"  {label} {check.asset} :: {check.name}  {check.description}")
+    failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
+    for step in failed_steps:
+        print(f"  STEP FAILED {step}")
+    ok = result.success and not failed_errors
+    print(f"Result  {'SUCCESS' if ok else 'FAILED'}  warehouse: {warehouse}")
+    return 0 if ok else 1
+
+
+def _instance() -> dg.DagsterInstance:
+    """The persistent instance under ``DAGSTER_HOME`` (so runs show in the UI), else a throwaway one."""
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def run(job_name: str = "build_warehouse", *, log_level: str = "INFO") -> int:
+    from orchestration.definitions import defs
+
+    warehouse = settings.warehouse_path()
+    landing = settings.landing_dir()
+    if not landing.is_dir():
+        print(f"error: landing zone {landing} does not exist (set ROI_LANDING_DIR)", file=sys.stderr)
+        return 2
+    print(f"Landing zone  {landing}")
+    print(f"Warehouse     {warehouse}")
+    print(f"Currency      {settings.reporting_currency()}")
+    job = defs.resolve_job_def(job_name)
+    started = time.monotonic()
+    with warehouse_lock(warehouse), _instance() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+    return print_summary(result, warehouse, time.monotonic() - started)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="roi", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="build the warehouse from the landing zone")
+    run_parser.add_argument("--job", default="build_warehouse")
+    run_parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    arguments = parser.parse_args(argv)
+    if arguments.command == "run":
+        return run(arguments.job, log_level=arguments.log_level)
+    return 2  # pragma: no cover - argparse rejects other commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""Ingestion: landing-zone files into the ``raw`` schema."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import ingest_assets
+
+
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=ingest_assets)

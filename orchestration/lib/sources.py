@@ -1,0 +1,325 @@
+"""The landing-zone contract as data: one ``SourceSpec`` per source folder.
+
+Everything the ingestion needs to know about a source lives here: the folder,
+the columns as the export writes them, the type each is validated and loaded
+as, which ones must be present and non-empty, and the natural key a later file
+restates. ``raw.<source>`` tables have exactly these columns (header dots
+become underscores) plus the lineage columns in ``LINEAGE_COLUMNS``.
+See ``shared/data-contract.md`` for the prose version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """How a landing value is validated and which DuckDB type it is loaded as."""
+
+    TEXT = "text"  # VARCHAR, trimmed; empty becomes NULL
+    DATE = "date"  # DATE from YYYY-MM-DD
+    TIMESTAMP = "timestamp"  # TIMESTAMPTZ from ISO 8601 with an offset or Z
+    PERIOD = "period"  # VARCHAR YYYY-MM
+    CURRENCY = "currency"  # VARCHAR, ISO 4217 code (upper-cased)
+    AMOUNT = "amount"  # DECIMAL(18,6), any sign
+    NON_NEGATIVE_AMOUNT = "non_negative_amount"  # DECIMAL(18,6), >= 0
+    RATE = "rate"  # DECIMAL(18,10), > 0
+    COUNT = "count"  # BIGINT, >= 0
+    MICROS = "micros"  # BIGINT, >= 0 (money x 1,000,000)
+
+
+DUCKDB_TYPE = {
+    Kind.TEXT: "VARCHAR",
+    Kind.DATE: "DATE",
+    Kind.TIMESTAMP: "TIMESTAMPTZ",
+    Kind.PERIOD: "VARCHAR",
+    Kind.CURRENCY: "VARCHAR",
+    Kind.AMOUNT: "DECIMAL(18,6)",
+    Kind.NON_NEGATIVE_AMOUNT: "DECIMAL(18,6)",
+    Kind.RATE: "DECIMAL(18,10)",
+    Kind.COUNT: "BIGINT",
+    Kind.MICROS: "BIGINT",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One landing column.
+
+    ``header`` is the name in the file; ``name`` the raw-table column.
+    ``required``: the column must be in the header (else the file is rejected).
+    ``not_null``: a row with an empty value is rejected.
+    ``pattern``: an optional regular expression the trimmed text must match.
+    """
+
+    header: str
+    kind: Kind = Kind.TEXT
+    required: bool = True
+    not_null: bool = False
+    pattern: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.header.replace(".", "_")
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPE[self.kind]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A landing-zone source: ``<landing>/<folder>/*.{csv,csv.gz,parquet}`` -> ``raw.<name>``."""
+
+    name: str
+    folder: str
+    description: str
+    columns: tuple[Column, ...]
+    natural_key: tuple[str, ...]
+    optional: bool = False
+
+    @property
+    def table(self) -> str:
+        return self.name
+
+    def column(self, header: str) -> Column:
+        for column in self.columns:
+            if column.header == header:
+                return column
+        raise KeyError(f"{self.name} has no column {header!r}")
+
+    @property
+    def key_columns(self) -> tuple[Column, ...]:
+        return tuple(self.column(header) for header in self.natural_key)
+
+
+# Lineage columns every raw table carries after the source's own columns.
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_source_file", "VARCHAR"),  # path relative to the source folder
+    ("_file_modified_at", "TIMESTAMP"),  # file mtime (UTC): tie-break for restatements
+    ("_file_hash", "VARCHAR"),  # sha256 of the file's bytes
+    ("_line_number", "BIGINT"),  # line in the file (CSV) or row number (Parquet)
+    ("_load_id", "VARCHAR"),  # the ingestion run that loaded the row
+    ("_loaded_at", "TIMESTAMP"),  # when (UTC)
+)
+
+
+def _key(header: str, kind: Kind = Kind.TEXT, pattern: str | None = None) -> Column:
+    return Column(header, kind, required=True, not_null=True, pattern=pattern)
+
+
+def _value(header: str, kind: Kind = Kind.TEXT) -> Column:
+    return Column(header, kind, required=True, not_null=True)
+
+
+def _optional(header: str, kind: Kind = Kind.TEXT, *, column_required: bool = True) -> Column:
+    return Column(header, kind, required=column_required, not_null=False)
+
+
+SOURCES: tuple[SourceSpec, ...] = (
+    SourceSpec(
+        name="google_ads",
+        folder="marketing/google_ads",
+        description="Google Ads campaign report, one row per day x customer x campaign (account time zone).",
+        columns=(
+            _key("segments.date", Kind.DATE),
+            _key("customer.id"),
+            _value("customer.currency_code", Kind.CURRENCY),
+            _key("campaign.id"),
+            _optional("campaign.name"),
+            _value("metrics.cost_micros", Kind.MICROS),
+            _optional("metrics.impressions", Kind.COUNT),
+            _optional("metrics.clicks", Kind.COUNT),
+            _optional("metrics.conversions", Kind.NON_NEGATIVE_AMOUNT),
+            _optional("metrics.conversions_value", Kind.NON_NEGATIVE_AMOUNT),
+        ),
+        natural_key=("segments.date", "customer.id", "campaign.id"),
+    ),
+    SourceSpec(
+        name="meta_ads",
+        folder="marketing/meta_ads",
+        description="Meta Ads insights at campaign level, time_increment=1.",
+        columns=(
+            _key("date_start", Kind.DATE),
+            _key("account_id"),
+            _value("account_currency", Kind.CURRENCY),
+            _key("campaign_id"),
+            _optional("campaign_name"),
+            _value("spend", Kind.NON_NEGATIVE_AMOUNT),
+            _optional("impressions", Kind.COUNT),
+            _optional("clicks", Kind.COUNT),
+            _optional("purchases", Kind.NON_NEGATIVE_AMOUNT),
+            _optional("purchase_value", Kind.NON_NEGATIVE_AMOUNT),
+        ),
+        natural_key=("date_start", "account_id", "campaign_id"),
+    ),
+    SourceSpec(
+        name="linkedin_ads",
+        folder="marketing/linkedin_ads",
+        description="LinkedIn ad analytics, pivot=CAMPAIGN, timeGranularity=DAILY.",
+        columns=(
+            _key("day", Kind.DATE),
+            _key("account_id"),
+            _value("account_currency", Kind.CURRENCY),
+            _key("campaign_urn", pattern=r"^urn:li:sponsoredCampaign:[0-9]+$"),
+            _optional("campaign_name"),
+            _value("cost_in_local_currency", Kind.NON_NEGATIVE_AMOUNT),
+            _optional("impressions", Kind.COUNT),
+            _optional("clicks", Kind.COUNT),
+            _optional("external_website_conversions", Kind.NON_NEGATIVE_AMOUNT),
+        ),
+        natural_key=("day", "account_id", "campaign_urn"),
+    ),
+    SourceSpec(
+        name="other_spend",
+        folder="marketing/other_spend",
+        description="Spend of any other channel (TV, events, agency fees, ...) per day, system, account, campaign.",
+        columns=(
+            _key("spend_date", Kind.DATE),
+            _key("source_system"),
+            _key("account_id"),
+            _key("campaign_id"),
+            _optional("campaign_name"),
+            _value("currency", Kind.CURRENCY),
+            _value("spend", Kind.NON_NEGATIVE_AMOUNT),
+            _optional("impressions", Kind.COUNT, column_required=False),
+            _optional("clicks", Kind.COUNT, column_required=False),
+        ),
+        natural_key=("spend_date", "source_system", "account_id", "campaign_id"),
+    ),
+    SourceSpec(
+        name="campaigns",
+        folder="marketing/campaigns",
+        description="Campaign dimension by marketing ops: channel, budget line and UTM per platform campaign.",
+        columns=(
+            _key("platform"),
+            _key("campaign_id"),
+            _optional("campaign_name"),
+            _value("channel"),
+            _optional("budget_line_id"),
+            _optional("utm_campaign"),
+            _optional("start_date", Kind.DATE),
+            _optional("end_date", Kind.DATE),
+            _optional("owner_team"),
+        ),
+        natural_key=("platform", "campaign_id"),
+    ),
+    SourceSpec(
+        name="touchpoints",
+        folder="marketing/touchpoints",
+        description="Marketing touches (sessions, ad clicks, email opens) by visitor and, once known, customer.",
+        columns=(
+            _key("touchpoint_id"),
+            _value("anonymous_id"),
+            _optional("customer_id"),
+            _value("occurred_at", Kind.TIMESTAMP),
+            _optional("utm_source"),
+            _optional("utm_medium"),
+            _optional("utm_campaign"),
+            _optional("touch_type"),
+        ),
+        natural_key=("touchpoint_id",),
+    ),
+    SourceSpec(
+        name="conversions",
+        folder="marketing/conversions",
+        description="Orders or closed-won deals from the CRM or shop, with revenue and gross margin.",
+        columns=(
+            _key("conversion_id"),
+            _value("customer_id"),
+            _value("converted_at", Kind.TIMESTAMP),
+            _value("revenue", Kind.AMOUNT),
+            _value("gross_margin", Kind.AMOUNT),
+            _value("currency", Kind.CURRENCY),
+            _optional("conversion_type"),
+        ),
+        natural_key=("conversion_id",),
+    ),
+    SourceSpec(
+        name="lift_tests",
+        folder="marketing/lift_tests",
+        description="Optional experiment results: incremental revenue of a channel over a test window.",
+        columns=(
+            _key("test_id"),
+            _value("channel"),
+            _value("start_date", Kind.DATE),
+            _value("end_date", Kind.DATE),
+            _value("spend", Kind.NON_NEGATIVE_AMOUNT),
+            _value("incremental_revenue", Kind.AMOUNT),
+            _optional("ci_low", Kind.AMOUNT),
+            _optional("ci_high", Kind.AMOUNT),
+            _value("currency", Kind.CURRENCY),
+        ),
+        natural_key=("test_id",),
+        optional=True,
+    ),
+    SourceSpec(
+        name="gl_journal_lines",
+        folder="finance/gl_journal_lines",
+        description="General-ledger journal lines from the ERP (debit positive, credit negative).",
+        columns=(
+            _key("journal_id"),
+            _key("line_id"),
+            _value("posting_date", Kind.DATE),
+            _value("fiscal_period", Kind.PERIOD),
+            _value("account_code"),
+            _optional("account_name"),
+            _optional("cost_center"),
+            _optional("budget_line_id"),
+            _optional("vendor"),
+            _value("amount", Kind.AMOUNT),
+            _value("currency", Kind.CURRENCY),
+            _optional("memo"),
+            _optional("invoice_id"),
+        ),
+        natural_key=("journal_id", "line_id"),
+    ),
+    SourceSpec(
+        name="vendor_invoices",
+        folder="finance/vendor_invoices",
+        description="Media-vendor invoices: one posted invoice bills one platform account for one month.",
+        columns=(
+            _key("invoice_id"),
+            _optional("vendor"),
+            _value("platform"),
+            _value("platform_account_id"),
+            _value("billing_period", Kind.PERIOD),
+            _optional("invoice_date", Kind.DATE),
+            _value("amount", Kind.AMOUNT),
+            _value("currency", Kind.CURRENCY),
+            _value("status"),
+        ),
+        natural_key=("invoice_id",),
+    ),
+    SourceSpec(
+        name="budgets",
+        folder="finance/budgets",
+        description="The approved plan per budget version, fiscal period and budget line.",
+        columns=(
+            _key("budget_version"),
+            _key("fiscal_period", Kind.PERIOD),
+            _key("budget_line_id"),
+            _optional("channel"),
+            _value("amount", Kind.AMOUNT),
+            _value("currency", Kind.CURRENCY),
+            _value("approved_at", Kind.TIMESTAMP),
+            _optional("approved_by"),
+        ),
+        natural_key=("budget_version", "fiscal_period", "budget_line_id"),
+    ),
+    SourceSpec(
+        name="fx_rates",
+        folder="finance/fx_rates",
+        description="Daily exchange rates from treasury: units of to_currency for one from_currency.",
+        columns=(
+            _key("rate_date", Kind.DATE),
+            _key("from_currency", Kind.CURRENCY),
+            _key("to_currency", Kind.CURRENCY),
+            _value("rate", Kind.RATE),
+        ),
+        natural_key=("rate_date", "from_currency", "to_currency"),
+    ),
+)
+
+SOURCES_BY_NAME: dict[str, SourceSpec] = {spec.name: spec for spec in SOURCES}

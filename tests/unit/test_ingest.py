@@ -1,0 +1,280 @@
+"""The ingestion engine on small hand-written landing files.
+
+Each test writes a few files, loads them into a throwaway DuckDB file and
+checks what a user relies on: which rows land in raw, which are rejected with
+which line and reason, and that rows read = rows loaded + rows rejected.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.ingest import (
+    FILE_STATUS_DUPLICATE,
+    FILE_STATUS_LOADED,
+    FILE_STATUS_REJECTED,
+    discover_files,
+    ingest_source,
+)
+from orchestration.lib.settings import IngestionSettings
+from orchestration.lib.sources import SOURCES_BY_NAME
+from orchestration.lib.warehouse import connect, ensure_audit_schema
+
+GOOGLE = SOURCES_BY_NAME["google_ads"]
+TOUCHPOINTS = SOURCES_BY_NAME["touchpoints"]
+FX = SOURCES_BY_NAME["fx_rates"]
+GOOGLE_HEADER = (
+    "segments.date,customer.id,customer.currency_code,campaign.id,campaign.name,"
+    "metrics.cost_micros,metrics.impressions,metrics.clicks,metrics.conversions,metrics.conversions_value"
+)
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    return tmp_path / "landing"
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    with connect(tmp_path / "warehouse.duckdb") as connection:
+        ensure_audit_schema(connection)
+        yield connection
+
+
+def write(landing: Path, folder: str, name: str, text: str, *, mtime: int | None = None) -> Path:
+    path = landing / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_bytes(text.encode())
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def load(db: duckdb.DuckDBPyConnection, landing: Path, spec=GOOGLE, load_id: str = "load-1"):
+    return ingest_source(db, spec, landing, IngestionSettings(), load_id=load_id)
+
+
+def rejected(db: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return db.execute(
+        "select file_name, line_number, reason_code from audit.rejected_rows order by file_name, line_number"
+    ).fetchall()
+
+
+def test_valid_rows_are_typed_and_keep_their_lineage(db, landing):
+    write(
+        landing,
+        GOOGLE.folder,
+        "g_2025-03.csv",
+        f"{GOOGLE_HEADER}\n2025-03-01,111,usd,42,Brand,1234567,100,7,1.5,30.25\n",
+    )
+    report = load(db, landing)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (1, 1, 0)
+    row = db.execute(
+        "select segments_date::varchar, customer_currency_code, metrics_cost_micros, metrics_conversions, "
+        "_source_file, _line_number from raw.google_ads"
+    ).fetchall()
+    assert row == [("2025-03-01", "USD", 1234567, pytest.approx(1.5), "g_2025-03.csv", 2)]
+
+
+def test_bad_rows_are_rejected_with_line_and_reason_and_the_rest_loads(db, landing):
+    text = "\n".join(
+        [
+            GOOGLE_HEADER,  # line 1
+            '2025-03-01,111,USD,1,"Brand, ""exact""',  # lines 2-3: one record with a quoted newline
+            'multi",1500000,100,10,1.5,30',
+            "2025-03-02,111,USD,1,Brand,abc,100,10,1.5,30",  # 4 non-numeric
+            "2025-03-02,111,USD,2,Brand,12,50,100,10,1.5,30",  # 5 unquoted decimal comma: 11 fields
+            "2025-02-30,111,USD,3,Brand,1000,100,10,1.5,30",  # 6 impossible date
+            "2025-03-03,111,XXX,4,Brand,1000,100,10,1.5,30",  # 7 unknown currency
+            "2025-03-03,111,USD,,Brand,1000,100,10,1.5,30",  # 8 missing key
+            '2025-03-05,111,USD,5,Brand,"12,50",,,,',  # 9 quoted decimal comma
+            "2025-03-06,111,USD,6,Brand,-5,,,,",  # 10 negative spend
+            "2025-03-07,111,USD,7,Brand,700,,,,",  # 11 fine
+        ]
+    )
+    write(landing, GOOGLE.folder, "g.csv", text + "\n")
+    report = load(db, landing)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (9, 2, 7)
+    assert rejected(db) == [
+        ("g.csv", 4, "invalid_number"),
+        ("g.csv", 5, "malformed_row"),
+        ("g.csv", 6, "invalid_date"),
+        ("g.csv", 7, "unknown_currency"),
+        ("g.csv", 8, "missing_key"),
+        ("g.csv", 9, "invalid_number"),
+        ("g.csv", 10, "negative_amount"),
+    ]
+    reasons = dict(db.execute("select line_number, reason from audit.rejected_rows").fetchall())
+    assert "metrics.cost_micros" in reasons[4] and "'abc'" in reasons[4]
+    assert "Expected Number of Columns" in reasons[5]
+    raw = dict(db.execute("select line_number, raw_content from audit.rejected_rows").fetchall())
+    assert raw[5] == "2025-03-02,111,USD,2,Brand,12,50,100,10,1.5,30"
+    assert raw[9] == '2025-03-05,111,USD,5,Brand,"12,50",,,,'
+    assert db.execute("select _line_number from raw.google_ads order by 1").fetchall() == [(2,), (11,)]
+
+
+def test_every_rejected_line_is_listed_exactly_once(db, landing):
+    text = "\n".join(
+        [
+            GOOGLE_HEADER,
+            "2025-03-02,111,USD,1,Brand,abc,100,10,1.5,30",
+            "2025-03-02,111,USD,2,Brand,12,50,100,10,1.5,30",
+            "2025-02-30,111,USD,3,Brand,1000,100,10,1.5,30",
+            "2025-03-03,111,XXX,4,Brand,1000,100,10,1.5,30",
+            "2025-03-03,111,USD,,Brand,1000,100,10,1.5,30",
+        ]
+    )
+    write(landing, GOOGLE.folder, "g.csv", text + "\n")
+    load(db, landing)
+    assert rejected(db) == [
+        ("g.csv", 2, "invalid_number"),
+        ("g.csv", 3, "malformed_row"),
+        ("g.csv", 4, "invalid_date"),
+        ("g.csv", 5, "unknown_currency"),
+        ("g.csv", 6, "missing_key"),
+    ]
+
+
+def test_a_key_repeated_in_one_file_keeps_the_last_line(db, landing):
+    write(
+        landing,
+        GOOGLE.folder,
+        "g.csv",
+        f"{GOOGLE_HEADER}\n2025-03-04,111,EUR,1,Brand,1000,,,,\n2025-03-04,111,EUR,1,Brand,2000,,,,\n",
+    )
+    report = load(db, landing)
+    assert (report.rows_loaded, report.rows_rejected) == (1, 1)
+    assert db.execute("select metrics_cost_micros from raw.google_ads").fetchall() == [(2000,)]
+    assert rejected(db) == [("g.csv", 2, "duplicate_key_in_file")]
+    assert "(line 3)" in db.execute("select reason from audit.rejected_rows").fetchall()[0][0]
+
+
+def test_second_load_of_the_same_files_changes_nothing(db, landing):
+    write(landing, GOOGLE.folder, "g.csv", f"{GOOGLE_HEADER}\n2025-03-01,111,USD,1,Brand,1000,,,,\n")
+    first = load(db, landing, load_id="load-1")
+    second = load(db, landing, load_id="load-2")
+    assert len(first.outcomes) == 1 and second.outcomes == []
+    assert second.files_skipped == 1
+    assert db.execute("select count(*) from raw.google_ads").fetchall() == [(1,)]
+    assert db.execute("select count(*) from audit.load_files").fetchall() == [(1,)]
+
+
+def test_same_content_under_another_name_is_recorded_but_not_loaded_again(db, landing):
+    body = f"{GOOGLE_HEADER}\n2025-03-01,111,USD,1,Brand,1000,,,,\n"
+    write(landing, GOOGLE.folder, "a.csv", body)
+    write(landing, GOOGLE.folder, "copy of a.csv", body)
+    report = load(db, landing)
+    assert [outcome.status for outcome in report.outcomes] == [FILE_STATUS_LOADED, FILE_STATUS_DUPLICATE]
+    assert db.execute("select count(*) from raw.google_ads").fetchall() == [(1,)]
+
+
+def test_restated_file_is_loaded_beside_the_original(db, landing):
+    write(landing, GOOGLE.folder, "g_2025-03.csv", f"{GOOGLE_HEADER}\n2025-03-01,111,USD,1,Brand,1000,,,,\n")
+    write(landing, GOOGLE.folder, "g_2025-03_restated.csv", f"{GOOGLE_HEADER}\n2025-03-01,111,USD,1,Brand,900,,,,\n")
+    load(db, landing)
+    versions = db.execute("select _source_file, metrics_cost_micros from raw.google_ads order by 1").fetchall()
+    assert versions == [("g_2025-03.csv", 1000), ("g_2025-03_restated.csv", 900)]
+
+
+def test_missing_required_column_rejects_every_row_naming_file_and_column(db, landing):
+    header = GOOGLE_HEADER.replace("metrics.cost_micros,", "")
+    write(
+        landing,
+        GOOGLE.folder,
+        "g.csv",
+        f"{header}\n2025-03-01,111,USD,1,Brand,100,7,1.5,30\n2025-03-02,1,USD,1,B,1,1,1,1\n",
+    )
+    report = load(db, landing)
+    (outcome,) = report.outcomes
+    assert outcome.status == FILE_STATUS_REJECTED
+    assert "metrics.cost_micros" in outcome.message
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (2, 0, 2)
+    assert rejected(db) == [("g.csv", 2, "missing_columns"), ("g.csv", 3, "missing_columns")]
+
+
+def test_reordered_and_extra_columns_load_by_name(db, landing):
+    write(
+        landing,
+        FX.folder,
+        "fx.csv",
+        "note,rate,to_currency,from_currency,rate_date\nhello,1.0825,USD,EUR,2025-03-03\n",
+    )
+    report = load(db, landing, spec=FX)
+    assert report.rows_loaded == 1
+    assert db.execute("select from_currency, to_currency, rate::double from raw.fx_rates").fetchall() == [
+        ("EUR", "USD", 1.0825)
+    ]
+
+
+def test_empty_file_header_only_and_truncated_gzip(db, landing):
+    write(landing, FX.folder, "a_empty.csv", "")
+    write(landing, FX.folder, "b_header_only.csv", "rate_date,from_currency,to_currency,rate\n")
+    full = gzip.compress(("rate_date,from_currency,to_currency,rate\n" + "2025-03-03,EUR,USD,1.08\n" * 5000).encode())
+    path = landing / FX.folder / "c_truncated.csv.gz"
+    path.write_bytes(full[: len(full) // 2])
+    report = load(db, landing, spec=FX)
+    statuses = {outcome.file_name: (outcome.status, outcome.message) for outcome in report.outcomes}
+    assert statuses["a_empty.csv"][0] == FILE_STATUS_REJECTED and "empty" in statuses["a_empty.csv"][1]
+    assert statuses["b_header_only.csv"] == (FILE_STATUS_LOADED, None)
+    assert statuses["c_truncated.csv.gz"][0] == FILE_STATUS_REJECTED
+    assert "unreadable" in statuses["c_truncated.csv.gz"][1]
+    assert db.execute("select count(*) from raw.fx_rates").fetchall() == [(0,)]
+
+
+def test_timestamps_need_an_offset_and_are_stored_as_instants(db, landing):
+    header = "touchpoint_id,anonymous_id,customer_id,occurred_at,utm_source,utm_medium,utm_campaign,touch_type"
+    write(
+        landing,
+        TOUCHPOINTS.folder,
+        "t.csv",
+        f"{header}\n"
+        "t1,a1,,2025-03-01T14:05:00+01:00,google,cpc,brand,click\n"
+        "t2,a1,,2025-03-01T14:05:00Z,,,,visit\n"
+        "t3,a1,,2025-03-01T14:05:00,,,,visit\n"
+        "t4,a1,,2025-03-01 99:00:00+00:00,,,,visit\n",
+    )
+    report = load(db, landing, spec=TOUCHPOINTS)
+    assert (report.rows_loaded, report.rows_rejected) == (2, 2)
+    instants = db.execute(
+        "select touchpoint_id, strftime(occurred_at at time zone 'UTC', '%Y-%m-%d %H:%M') from raw.touchpoints "
+        "order by 1"
+    ).fetchall()
+    assert instants == [("t1", "2025-03-01 13:05"), ("t2", "2025-03-01 14:05")]
+    assert rejected(db) == [("t.csv", 4, "timestamp_without_offset"), ("t.csv", 5, "invalid_timestamp")]
+
+
+def test_parquet_rows_are_validated_like_csv(db, landing, tmp_path):
+    folder = landing / FX.folder
+    folder.mkdir(parents=True)
+    db.execute(
+        "copy (select * from (values (date '2025-03-03', 'EUR', 'USD', 1.08), (date '2025-03-04', 'EUR', 'ZZZ', 1.09)) "
+        "as t(rate_date, from_currency, to_currency, rate)) to '" + str(folder / "fx.parquet") + "' (format parquet)"
+    )
+    report = load(db, landing, spec=FX)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (2, 1, 1)
+    assert rejected(db) == [("fx.parquet", 2, "unknown_currency")]
+
+
+def test_bom_crlf_and_big_amounts(db, landing):
+    text = "\ufeffrate_date,from_currency,to_currency,rate\r\n2025-03-03,EUR,USD,1.08\r\n2025-03-04,EUR,USD,1e18\r\n"
+    write(landing, FX.folder, "fx.csv", text)
+    report = load(db, landing, spec=FX)
+    assert (report.rows_loaded, report.rows_rejected) == (1, 1)
+    assert rejected(db) == [("fx.csv", 3, "amount_out_of_range")]
+
+
+def test_discovery_orders_by_name_then_mtime_and_skips_partial_uploads(landing):
+    write(landing, FX.folder, "b.csv", "x", mtime=1_000)
+    write(landing, FX.folder, "a.csv", "x", mtime=2_000)
+    write(landing, FX.folder, ".hidden.csv", "x")
+    write(landing, FX.folder, "c.csv.part", "x")
+    write(landing, FX.folder, "notes.txt", "x")
+    assert [landing_file.name for landing_file in discover_files(landing / FX.folder)] == ["a.csv", "b.csv"]
