@@ -1,0 +1,29 @@
+{#
+    Keep only the latest version of each natural key of a raw table.
+
+    Every raw table may hold several versions of a natural key, one per landing
+    file that restated it; the latest file wins: the greatest `_source_file`
+    (file names sort by date), then the greatest `_file_modified_at` (the same
+    file name re-delivered), then the greatest `_line_number` (a tie-break the
+    ingestion makes unnecessary: a key appears at most once per file).
+
+    Returns a select of every column of `relation` plus `version_rank`
+    (always 1); the calling staging model lists the columns it keeps.
+    Portable: row_number in a subquery, no QUALIFY.
+#}
+{% macro keep_latest_version(relation, natural_key) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ natural_key | join(', ') }}
+                order by
+                    _source_file desc,
+                    _file_modified_at desc,
+                    _line_number desc
+            ) as version_rank
+        from {{ relation }}
+    ) as versions
+    where version_rank = 1
+{%- endmacro %}
