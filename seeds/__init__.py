@@ -1,0 +1,1 @@
+"""Sample landing-zone generator (see ``seeds/README.md``); ``seeds/sample/`` is its committed output."""
