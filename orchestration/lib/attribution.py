@@ -1,0 +1,587 @@
+"""The maths behind the data-driven attribution models and the ROI confidence intervals.
+
+Journeys are built in SQL; Python only ever sees aggregates:
+
+* distinct channel paths with their converting and non-converting counts, for the
+  Markov removal effect (:func:`markov_removal_effects`);
+* distinct channel sets of converting journeys with their counts, for the Shapley
+  value (:func:`shapley_values`, :func:`shapley_conversion_shares`);
+* per-conversion credit rows, for the journey bootstrap of ROI and ROAS
+  (:func:`bootstrap_roi_intervals`).
+
+Nothing here loops in Python over touchpoints or conversions: the heavy lifting is
+numpy/scipy on integer codes. Every function is pure and deterministic (the random
+ones take a seed).
+
+Markov chain conventions
+------------------------
+A journey is ``start → touch₁ → … → touchₙ → (conversion | null)``. For order 1 the
+transient states are ``start`` and the channels; for order ``k`` a state is the tuple
+of the last ``k`` channels (shorter at the beginning of a journey, so ``(A,)`` then
+``(A, B)`` for order 2). A path that repeats a channel gives a self-loop. Removing a
+channel sends every transition into a state that contains it to ``null``. The absorbing
+chain is solved exactly: the conversion probability from ``start`` is ``x[start]`` with
+``(I − Q) x = r`` (``Q`` transient → transient, ``r`` transient → conversion), one linear
+solve for the full chain and one per removed channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+MAX_SHAPLEY_CHANNELS = 20
+"""2^20 coalitions (8 MiB per array) — well past the 16 channels the models need."""
+
+_DENSE_SOLVE_MAX_STATES = 1_000
+_DENSE_COUNT_MAX_CELLS = 4_000_000
+_BOOTSTRAP_BLOCK_ELEMENTS = 4_000_000
+"""Poisson weights drawn at once (resamples × conversions): about 32 MiB as float64."""
+
+
+# ---------------------------------------------------------------------------
+# Markov chain
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransitionCounts:
+    """Observed transition counts of the journey chain.
+
+    ``counts`` is square over all states: index 0 is ``start``, ``1 … len(states)``
+    the channel states, then ``conversion`` and ``null`` (absorbing, no outgoing row).
+    ``membership[i, c]`` says whether transient state ``i`` contains ``channels[c]``
+    (row 0, ``start``, contains none).
+    """
+
+    channels: tuple[str, ...]
+    states: tuple[tuple[str, ...], ...]
+    membership: np.ndarray
+    counts: sp.csr_matrix
+
+    @property
+    def n_transient(self) -> int:
+        """``start`` plus the channel states."""
+        return len(self.states) + 1
+
+    @property
+    def conversion_index(self) -> int:
+        return self.n_transient
+
+    @property
+    def null_index(self) -> int:
+        return self.n_transient + 1
+
+
+def transition_counts(paths: pd.DataFrame, *, order: int = 1) -> TransitionCounts:
+    """Count the chain's transitions from distinct paths and their outcome counts.
+
+    ``paths`` has ``path`` (tuple of channel names, length ≥ 1), ``conversions`` and
+    ``non_conversions`` (counts ≥ 0), one row per distinct path (repeated paths are
+    simply added up). Every transition of a path is weighted by the path's journey
+    count; its last state goes to ``conversion`` ``conversions`` times and to ``null``
+    ``non_conversions`` times. Paths with no journeys add no transitions, but their
+    channels are still listed (with removal effect 0).
+    """
+    if order < 1:
+        raise ValueError(f"order must be ≥ 1, got {order}")
+    frame = _validated_paths(paths)
+    converting = frame["conversions"].to_numpy(np.float64)
+    journeys = converting + frame["non_conversions"].to_numpy(np.float64)
+
+    # One entry per (distinct path, position): the only per-touch arrays, flattened in C, coded by pandas.
+    path_column = frame["path"].to_numpy(dtype=object)
+    lengths = np.fromiter(map(len, path_column), dtype=np.int64, count=path_column.size)
+    if (lengths < 1).any():
+        raise ValueError("every path needs at least one channel (an empty path cannot be a journey)")
+    flat = np.fromiter(itertools.chain.from_iterable(path_column), dtype=object, count=int(lengths.sum()))
+    codes, uniques = pd.factorize(flat, sort=True)
+    if (codes < 0).any():
+        raise ValueError("channel names in paths must not be null")
+    codes = codes.astype(np.int64)
+    path_of_touch = np.repeat(np.arange(path_column.size), lengths)
+    channels = tuple(str(channel) for channel in uniques)
+    n_channels = len(channels)
+    if order * math.log2(n_channels + 2) > 62:
+        raise ValueError(f"order {order} with {n_channels} channels does not fit the int64 state encoding")
+
+    first_touch = np.cumsum(lengths) - lengths
+    position = np.arange(codes.size) - np.repeat(first_touch, lengths)
+
+    # State of a touch = its last `order` channel codes (oldest first, -1 before the journey starts),
+    # packed into one int64 in base n_channels + 1.
+    state_key = np.zeros(codes.size, dtype=np.int64)
+    for lag in range(order - 1, -1, -1):
+        lagged = np.full(codes.size, -1, dtype=np.int64)
+        lagged[lag:] = codes[: codes.size - lag]
+        lagged[position < lag] = -1
+        state_key = state_key * (n_channels + 1) + (lagged + 1)
+    unique_keys, state_of_touch = _dense_codes(state_key, (n_channels + 1) ** order)
+    state_of_touch += 1  # 0 is `start`
+
+    # Decode the state keys back into channel codes for labels and membership.
+    digits = np.empty((unique_keys.size, order), dtype=np.int64)
+    remaining = unique_keys.copy()
+    for lag in range(order):
+        digits[:, order - 1 - lag] = remaining % (n_channels + 1) - 1
+        remaining //= n_channels + 1
+    membership = np.zeros((unique_keys.size + 1, n_channels), dtype=bool)
+    rows, cols = np.nonzero(digits >= 0)
+    membership[rows + 1, digits[rows, cols]] = True
+    states = tuple(tuple(channels[code] for code in row if code >= 0) for row in digits.tolist())
+
+    n_transient = unique_keys.size + 1
+    n_states = n_transient + 2
+    previous_state = np.empty_like(state_of_touch)
+    previous_state[1:] = state_of_touch[:-1]
+    previous_state[position == 0] = 0
+    last_touch = first_touch + lengths - 1
+    last_state = state_of_touch[last_touch]
+
+    source = np.concatenate([previous_state, last_state, last_state])
+    target = np.concatenate(
+        [
+            state_of_touch,
+            np.full(last_state.size, n_transient),  # conversion
+            np.full(last_state.size, n_transient + 1),  # null
+        ]
+    )
+    weight = np.concatenate([journeys[path_of_touch], converting, journeys - converting])
+    if n_states * n_states <= _DENSE_COUNT_MAX_CELLS:
+        cells = np.bincount(source * n_states + target, weights=weight, minlength=n_states * n_states)
+        counts = sp.csr_matrix(cells.reshape(n_states, n_states), dtype=np.float64)
+    else:
+        counts = sp.coo_matrix((weight, (source, target)), shape=(n_states, n_states)).tocsr()
+        counts.sum_duplicates()
+        counts.eliminate_zeros()
+    return TransitionCounts(channels=channels, states=states, membership=membership, counts=counts)
+
+
+def _dense_codes(keys: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` in O(n) when the keys are small non-negative integers."""
+    if key_space > _DENSE_COUNT_MAX_CELLS:
+        unique_keys, inverse = np.unique(keys, return_inverse=True)
+        return unique_keys, inverse.astype(np.int64)
+    present = np.bincount(keys, minlength=key_space) > 0
+    code_of_key = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(np.int64), code_of_key[keys].astype(np.int64)
+
+
+def transition_probabilities(counts: TransitionCounts) -> sp.csr_matrix:
+    """Row-normalise the counts; rows without observations (absorbing states) stay empty."""
+    row_totals = np.asarray(counts.counts.sum(axis=1), dtype=np.float64).ravel()
+    inverse = np.divide(1.0, row_totals, out=np.zeros_like(row_totals), where=row_totals > 0)
+    probabilities = sp.diags_array(inverse) @ counts.counts
+    return sp.csr_matrix(probabilities)
+
+
+def markov_removal_effects(paths: pd.DataFrame, *, order: int = 1) -> pd.DataFrame:
+    """Removal effect and credit share of each channel in the absorbing Markov chain, solved exactly.
+
+    Returns one row per channel (sorted by name) with
+
+    * ``removal_effect`` = (P(conv) − P(conv with the channel removed)) / P(conv), in [0, 1];
+    * ``share`` = removal effects normalised to sum to 1 — multiply by the conversion count to
+      hand out Markov credit;
+    * ``conversion_probability_removed`` = P(conv with the channel removed);
+    * ``conversion_probability`` = P(conv) of the full chain (the same on every row; also in
+      ``result.attrs["conversion_probability"]``).
+
+    With no conversions at all P(conv) is 0 and the ratios are undefined: removal effects and
+    shares are then 0 (not NaN), so the shares sum to 0 — there is no credit to hand out.
+    A single channel gets share 1. A channel the chain cannot convert without (e.g. the first touch of
+    every journey) has removal effect 1; a channel that is merely in every journey may not, because a
+    first-order chain forgets what came before (use ``order=2`` to remember one more step).
+    """
+    counts = transition_counts(paths, order=order)
+    probabilities = transition_probabilities(counts)
+    n_transient = counts.n_transient
+    transient_to_transient: np.ndarray | sp.csr_matrix = probabilities[:n_transient, :n_transient]
+    if n_transient <= _DENSE_SOLVE_MAX_STATES:
+        transient_to_transient = transient_to_transient.toarray()
+    transient_to_conversion = probabilities[:n_transient, counts.conversion_index].toarray().ravel()
+
+    everything = np.ones(n_transient, dtype=bool)
+    base = _absorption_probability(transient_to_transient, transient_to_conversion, everything)
+    removed = np.array(
+        [
+            _absorption_probability(transient_to_transient, transient_to_conversion, ~counts.membership[:, channel])
+            for channel in range(len(counts.channels))
+        ],
+        dtype=np.float64,
+    )
+    return _removal_effect_frame(counts.channels, base, removed)
+
+
+def markov_removal_effects_simulated(paths: pd.DataFrame, *, walks: int, seed: int, order: int = 1) -> pd.DataFrame:
+    """The same quantities as :func:`markov_removal_effects`, estimated by Monte-Carlo random walks.
+
+    Exists for the benchmark and the agreement test. ``walks`` walkers start in ``start`` and
+    step (all at once, vectorised) through the same transition matrix until absorbed. Removal
+    uses common random numbers: in the chain without channel c a walk is identical to the full
+    chain's walk until it first enters a state containing c, and then goes to ``null``. So
+    P(conv without c) is the share of walks that convert without visiting c, and the removal
+    effect is the share of converting walks that visited c. Up to 64 channels (one bit each).
+    """
+    if walks < 1:
+        raise ValueError(f"walks must be ≥ 1, got {walks}")
+    counts = transition_counts(paths, order=order)
+    n_channels = len(counts.channels)
+    if n_channels > 64:
+        raise ValueError("the simulation tracks visited channels in 64 bits; use markov_removal_effects")
+    probabilities = transition_probabilities(counts)
+    probabilities.sort_indices()
+
+    # Sampling a row of a CSR matrix for many walkers at once: the keys `row + cumulative probability`
+    # increase over the whole matrix, so `searchsorted(keys, row + u)` picks the next state of every walker.
+    entries_per_row = np.diff(probabilities.indptr)
+    row_of_entry = np.repeat(np.arange(probabilities.shape[0]), entries_per_row)
+    running = np.concatenate([[0.0], np.cumsum(probabilities.data)])
+    within_row = running[1:] - running[probabilities.indptr[row_of_entry]]
+    within_row[probabilities.indptr[1:][entries_per_row > 0] - 1] = 1.0
+    keys = row_of_entry + within_row
+    row_end = probabilities.indptr[1:].astype(np.int64) - 1
+    targets = probabilities.indices.astype(np.int64)
+
+    bits = np.zeros(probabilities.shape[0], dtype=np.uint64)
+    channel_bits = np.left_shift(np.uint64(1), np.arange(n_channels, dtype=np.uint64))
+    bits[: counts.n_transient] = (counts.membership.astype(np.uint64) * channel_bits).sum(axis=1, dtype=np.uint64)
+
+    rng = np.random.default_rng(seed)
+    converted_visits: list[np.ndarray] = []
+    if entries_per_row[0] > 0:
+        state = np.zeros(walks, dtype=np.int64)
+        visited = np.zeros(walks, dtype=np.uint64)
+        while state.size:
+            entry = np.searchsorted(keys, state + rng.random(state.size), side="right")
+            entry = np.minimum(entry, row_end[state])  # `row + u` may round up to `row + 1` for u ≈ 1
+            state = targets[entry]
+            visited |= bits[state]
+            converted_visits.append(visited[state == counts.conversion_index])
+            active = state < counts.n_transient
+            state, visited = state[active], visited[active]
+    visits = np.concatenate(converted_visits) if converted_visits else np.zeros(0, dtype=np.uint64)
+
+    base = visits.size / walks
+    with_channel = ((visits[:, None] & channel_bits[None, :]) != 0).sum(axis=0)
+    removed = (visits.size - with_channel) / walks
+    result = _removal_effect_frame(counts.channels, base, removed)
+    result.attrs.update(walks=walks, seed=seed)
+    return result
+
+
+def _validated_paths(paths: pd.DataFrame) -> pd.DataFrame:
+    missing = {"path", "conversions", "non_conversions"} - set(paths.columns)
+    if missing:
+        raise ValueError(f"paths is missing columns {sorted(missing)}")
+    frame = paths[["path", "conversions", "non_conversions"]].reset_index(drop=True)
+    for column in ("conversions", "non_conversions"):
+        values = pd.to_numeric(frame[column]).to_numpy(np.float64)
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise ValueError(f"{column} must be finite counts ≥ 0")
+    return frame
+
+
+def _absorption_probability(
+    transient_to_transient: np.ndarray | sp.csr_matrix, transient_to_conversion: np.ndarray, keep: np.ndarray
+) -> float:
+    """P(absorbed in conversion | start) with only the ``keep`` states (``start`` = index 0, always kept).
+
+    Dropping a state's row and column sends every transition into it to ``null``. The reduced
+    ``I − Q`` is non-singular: every observed state has a path to absorption.
+    """
+    kept = np.flatnonzero(keep)
+    r = transient_to_conversion[kept]
+    if isinstance(transient_to_transient, np.ndarray):
+        q = transient_to_transient[np.ix_(kept, kept)]
+        solution = np.linalg.solve(np.eye(kept.size) - q, r)
+    else:
+        q = transient_to_transient[kept][:, kept]
+        solution = spla.spsolve(sp.csc_matrix(sp.identity(kept.size) - q), r)
+    return float(solution[0])
+
+
+def _removal_effect_frame(channels: Sequence[str], base: float, removed: np.ndarray) -> pd.DataFrame:
+    removed = np.minimum(removed, base)  # removal never raises P(conv); clip float noise
+    effect = np.divide(base - removed, base, out=np.zeros_like(removed), where=base > 0)
+    total = effect.sum()
+    share = np.divide(effect, total, out=np.zeros_like(effect), where=total > 0)
+    result = pd.DataFrame(
+        {
+            "channel": list(channels),
+            "removal_effect": effect,
+            "share": share,
+            "conversion_probability_removed": removed,
+            "conversion_probability": np.full(len(channels), base),
+        }
+    )
+    result.attrs["conversion_probability"] = base
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Shapley value
+# ---------------------------------------------------------------------------
+
+
+def shapley_values(coalitions: pd.DataFrame) -> pd.Series:
+    """Exact Shapley value of each channel for v(S) = Σ_{T ⊆ S} conversions(T) (Zhao et al. 2018).
+
+    ``coalitions`` has ``channels`` (frozenset of the distinct channels of a journey, non-empty)
+    and ``conversions`` (converting journeys with exactly that set). Players are the channels
+    that appear. The value is computed by enumerating all 2^n coalitions as bitmasks:
+    a zeta (subset-sum) transform gives v, then φ_i = Σ_{S ∌ i} |S|!(n−|S|−1)!/n! · (v(S ∪ i) − v(S)),
+    one vectorised pass per channel. Efficiency (Σ φ = total conversions) is checked.
+
+    Returns conversions credited per channel (float), indexed by channel name, sorted.
+    """
+    missing = {"channels", "conversions"} - set(coalitions.columns)
+    if missing:
+        raise ValueError(f"coalitions is missing columns {sorted(missing)}")
+    frame = coalitions[["channels", "conversions"]].reset_index(drop=True)
+    weights = pd.to_numeric(frame["conversions"]).to_numpy(np.float64)
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("conversions must be finite counts ≥ 0")
+
+    members = frame["channels"].explode()
+    if members.isna().any():
+        raise ValueError("every coalition needs at least one channel (credit empty journeys to 'unattributed')")
+    codes, uniques = pd.factorize(members.to_numpy(dtype=object), sort=True)
+    n = len(uniques)
+    if n > MAX_SHAPLEY_CHANNELS:
+        raise ValueError(f"exact Shapley values are limited to {MAX_SHAPLEY_CHANNELS} channels, got {n}")
+    channels = pd.Index([str(channel) for channel in uniques], name="channel")
+    if n == 0:
+        return pd.Series(np.zeros(0), index=channels, name="shapley_value")
+
+    # Bitmask of each coalition row (a frozenset holds each channel once, so adding bits is OR-ing them).
+    masks = np.zeros(len(frame), dtype=np.int64)
+    np.add.at(masks, members.index.to_numpy(np.int64), np.left_shift(np.int64(1), codes.astype(np.int64)))
+    value = np.bincount(masks, weights=weights, minlength=1 << n)
+
+    # Zeta transform: value[S] = Σ_{T ⊆ S} conversions(T).
+    for bit in range(n):
+        halves = value.reshape(-1, 2, 1 << bit)
+        halves[:, 1, :] += halves[:, 0, :]
+
+    size = np.bitwise_count(np.arange(1 << n, dtype=np.uint64)).astype(np.int64)
+    # |S|!(n−|S|−1)!/n! = 1 / (n · C(n−1, |S|)), for coalitions S without the player (|S| ≤ n − 1).
+    weight_by_size = np.array([1.0 / (n * math.comb(n - 1, s)) for s in range(n)] + [0.0])
+    coalition_weight = weight_by_size[size]
+    shapley = np.empty(n)
+    for bit in range(n):
+        with_and_without = value.reshape(-1, 2, 1 << bit)
+        marginal = with_and_without[:, 1, :] - with_and_without[:, 0, :]
+        shapley[bit] = (coalition_weight.reshape(-1, 2, 1 << bit)[:, 0, :] * marginal).sum()
+
+    total = weights.sum()
+    if not math.isclose(shapley.sum(), total, rel_tol=1e-9, abs_tol=1e-9):
+        raise ArithmeticError(f"Shapley efficiency violated: credits sum to {shapley.sum()}, conversions {total}")
+    return pd.Series(shapley, index=channels, name="shapley_value")
+
+
+def shapley_conversion_shares(channels: frozenset[str]) -> dict[str, float]:
+    """How one conversion whose journey touched the distinct ``channels`` T splits its Shapley credit.
+
+    The characteristic function of :func:`shapley_values` is a sum of unanimity games,
+    v = Σ_T conversions(T) · u_T with u_T(S) = 1 if T ⊆ S, and the Shapley value is linear in v.
+    The Shapley value of u_T gives 1/|T| to each member of T and 0 to everyone else. Hence:
+
+    * the Shapley value of a single conversion is an equal split over its DISTINCT channels
+      (several touches of one channel then share that channel's part, e.g. equally or by SQL rule);
+    * handing out credit conversion by conversion with these shares, the channel totals equal
+      the exact :func:`shapley_values` over all conversions — which is what lets SQL attribute
+      revenue and margin per conversion while staying exactly Shapley.
+    """
+    if not channels:
+        raise ValueError("a conversion needs at least one channel (credit empty journeys to 'unattributed')")
+    share = 1.0 / len(channels)
+    return {channel: share for channel in sorted(channels)}
+
+
+# ---------------------------------------------------------------------------
+# Journey bootstrap of ROI / ROAS
+# ---------------------------------------------------------------------------
+
+
+def bootstrap_roi_intervals(
+    contributions: pd.DataFrame,
+    spend: pd.DataFrame,
+    *,
+    group_columns: Sequence[str],
+    resamples: int = 1000,
+    level: float = 0.95,
+    seed: int,
+    chunk_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Point estimates and percentile bootstrap intervals of ROI and ROAS per group.
+
+    ``contributions``: one row per (``conversion_id``, group) with ``credit`` (fraction of the
+    conversion), ``revenue_rc`` and ``margin_rc`` (the conversion's full values; attributed =
+    credit × value). Duplicate (conversion, group) rows are added up. ``spend``: the group
+    columns and ``spend_rc`` (added up per group).
+
+    Returns one row per group found in either input, sorted by the group columns, with
+    ``spend_rc`` (NaN when the group has no spend row), ``attributed_revenue_rc``,
+    ``attributed_margin_rc``, ``conversions`` (summed credit), ``roas`` = revenue / spend,
+    ``roi`` = (margin − spend) / spend, ``cac`` = spend / conversions, and
+    ``roi_ci_low/high``, ``roas_ci_low/high``. A group whose spend is ≤ 0 or null gets NaN for
+    roas, roi, cac and all intervals; a group with no conversions gets NaN cac.
+
+    The bootstrap resamples journeys: each conversion gets one Poisson(1) weight per resample,
+    shared by all its rows, so its credits move together across channels and models. Spend is
+    fixed. Per resample the attributed margin and revenue of every group are
+    ``weights (resamples × conversions) @ contributions (conversions × groups)`` with a sparse
+    right-hand side, drawn in blocks of resamples to bound memory.
+
+    ``chunk_columns`` (a subset of ``group_columns`` that every conversion has one value of, e.g.
+    ``["period"]``) splits the work into independent chunks; each chunk's random stream comes
+    from ``numpy.random.SeedSequence(seed)`` spawned on a hash of the chunk key, so a chunk's
+    intervals do not depend on which other chunks are present. The output is identical for
+    the same inputs and seed whatever the row order.
+    """
+    group_columns = list(group_columns)
+    chunk_columns = list(chunk_columns)
+    if resamples < 1:
+        raise ValueError(f"resamples must be ≥ 1, got {resamples}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if not group_columns:
+        raise ValueError("group_columns must name at least one column")
+    if not set(chunk_columns) <= set(group_columns):
+        raise ValueError("chunk_columns must be a subset of group_columns")
+    _require_columns(contributions, ["conversion_id", *group_columns, "credit", "revenue_rc", "margin_rc"])
+    _require_columns(spend, [*group_columns, "spend_rc"])
+
+    rows = _canonical_contributions(contributions, group_columns)
+    if chunk_columns and (rows.groupby("conversion_id", sort=False)[chunk_columns].nunique() > 1).any(axis=None):
+        raise ValueError(f"a conversion spans several chunks of {chunk_columns}; chunk by columns it has one value of")
+
+    spend_by_group = (
+        spend[[*group_columns, "spend_rc"]]
+        .assign(spend_rc=lambda frame: pd.to_numeric(frame["spend_rc"]).astype(np.float64))
+        .groupby(group_columns, sort=True, dropna=False)["spend_rc"]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    if spend_by_group[group_columns].isna().any(axis=None):
+        raise ValueError("group columns must not be null in spend")
+    totals = (
+        rows.groupby(group_columns, sort=True)[["attributed_revenue_rc", "attributed_margin_rc", "credit"]]
+        .sum()
+        .rename(columns={"credit": "conversions"})
+        .reset_index()
+    )
+    groups = totals.merge(spend_by_group, on=group_columns, how="outer", sort=True)
+    groups = groups.sort_values(group_columns, kind="stable", ignore_index=True)
+    for column in ("attributed_revenue_rc", "attributed_margin_rc", "conversions"):
+        groups[column] = groups[column].fillna(0.0)
+
+    # Quantiles of the resampled margin and revenue; a group without conversions resamples to 0.
+    tail = (1.0 - level) / 2.0
+    quantiles = np.zeros((len(groups), 4))  # margin low, margin high, revenue low, revenue high
+    group_index = pd.MultiIndex.from_frame(groups[group_columns])
+    row_group = group_index.get_indexer(pd.MultiIndex.from_frame(rows[group_columns]))
+    chunks = rows.groupby(chunk_columns, sort=True).indices if chunk_columns else {(): np.arange(len(rows))}
+    for key, positions in chunks.items():
+        rng = np.random.default_rng(_chunk_seed_sequence(seed, key))
+        margin, revenue, local_groups = _resampled_totals(rows.iloc[positions], row_group[positions], resamples, rng)
+        quantiles[local_groups, 0:2] = np.quantile(margin, [tail, 1.0 - tail], axis=0).T
+        quantiles[local_groups, 2:4] = np.quantile(revenue, [tail, 1.0 - tail], axis=0).T
+
+    spend_rc = groups["spend_rc"].to_numpy(np.float64)
+    has_spend = np.nan_to_num(spend_rc, nan=0.0) > 0
+    conversions = groups["conversions"].to_numpy(np.float64)
+
+    def per_spend(numerator: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        return np.divide(numerator, spend_rc, out=np.full(len(groups), np.nan), where=valid)
+
+    margin_point = groups["attributed_margin_rc"].to_numpy(np.float64)
+    revenue_point = groups["attributed_revenue_rc"].to_numpy(np.float64)
+    groups["roas"] = per_spend(revenue_point, has_spend)
+    groups["roi"] = per_spend(margin_point - spend_rc, has_spend)
+    groups["cac"] = np.divide(
+        spend_rc, conversions, out=np.full(len(groups), np.nan), where=has_spend & (conversions > 0)
+    )
+    groups["roi_ci_low"] = per_spend(quantiles[:, 0] - spend_rc, has_spend)
+    groups["roi_ci_high"] = per_spend(quantiles[:, 1] - spend_rc, has_spend)
+    groups["roas_ci_low"] = per_spend(quantiles[:, 2], has_spend)
+    groups["roas_ci_high"] = per_spend(quantiles[:, 3], has_spend)
+    columns = [
+        *group_columns,
+        "spend_rc",
+        "attributed_revenue_rc",
+        "attributed_margin_rc",
+        "conversions",
+        "roas",
+        "roi",
+        "cac",
+        "roi_ci_low",
+        "roi_ci_high",
+        "roas_ci_low",
+        "roas_ci_high",
+    ]
+    result = groups[columns]
+    result.attrs.update(resamples=resamples, level=level, seed=seed)
+    return result
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(f"missing columns {missing}")
+
+
+def _canonical_contributions(contributions: pd.DataFrame, group_columns: list[str]) -> pd.DataFrame:
+    """Attributed values per row, in one canonical order so row order never changes a float sum."""
+    rows = contributions[["conversion_id", *group_columns, "credit", "revenue_rc", "margin_rc"]]
+    if rows[["conversion_id", *group_columns]].isna().any(axis=None):
+        raise ValueError("conversion_id and group columns must not be null in contributions")
+    values = rows[["credit", "revenue_rc", "margin_rc"]].apply(pd.to_numeric).astype(np.float64)
+    if not np.isfinite(values.to_numpy()).all():
+        raise ValueError("credit, revenue_rc and margin_rc must be finite numbers")
+    rows = rows.assign(
+        credit=values["credit"],
+        attributed_revenue_rc=values["credit"] * values["revenue_rc"],
+        attributed_margin_rc=values["credit"] * values["margin_rc"],
+    )[["conversion_id", *group_columns, "credit", "attributed_revenue_rc", "attributed_margin_rc"]]
+    return rows.sort_values(list(rows.columns), kind="stable", ignore_index=True)
+
+
+def _chunk_seed_sequence(seed: int, key: object) -> np.random.SeedSequence:
+    """A random stream per chunk from the seed and a stable hash of the chunk key (not Python's ``hash``)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).digest()
+    return np.random.SeedSequence(seed, spawn_key=tuple(np.frombuffer(digest[:16], dtype=np.uint32).tolist()))
+
+
+def _resampled_totals(
+    rows: pd.DataFrame, row_group: np.ndarray, resamples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Attributed margin and revenue of the chunk's groups in every resample (each ``resamples × groups``)."""
+    conversion_codes, conversion_ids = pd.factorize(rows["conversion_id"], sort=True)
+    local_groups, group_codes = np.unique(row_group, return_inverse=True)
+    n_conversions, n_groups = len(conversion_ids), local_groups.size
+    contribution = sp.csr_matrix(
+        (
+            np.concatenate([rows["attributed_margin_rc"].to_numpy(), rows["attributed_revenue_rc"].to_numpy()]),
+            (np.tile(conversion_codes, 2), np.concatenate([group_codes, group_codes + n_groups])),
+        ),
+        shape=(n_conversions, 2 * n_groups),
+    )
+    contribution_t = sp.csr_matrix(contribution.T)  # groups × conversions, so weights need no transposed copy
+    totals = np.empty((resamples, 2 * n_groups))
+    block = max(1, min(resamples, _BOOTSTRAP_BLOCK_ELEMENTS // max(n_conversions, 1)))
+    for start in range(0, resamples, block):
+        stop = min(start + block, resamples)
+        weights = rng.poisson(1.0, size=(n_conversions, stop - start)).astype(np.float64)  # conversions × resamples
+        totals[start:stop] = (contribution_t @ weights).T
+    return totals[:, :n_groups], totals[:, n_groups:], local_groups
