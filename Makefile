@@ -61,7 +61,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 manifest: $(MANIFEST)
 
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
+	$(BIN)/python -m orchestration.cli prepare
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml

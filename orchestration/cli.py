@@ -9,7 +9,9 @@ a check of ERROR severity fails.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -121,7 +123,23 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def run(job_name: str = "build_warehouse", *, log_level: str = "INFO") -> int:
+def step_timings(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Seconds each step took, from the run's own event log."""
+    started: dict[str, float] = {}
+    durations: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        timestamp = entry.timestamp
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            durations[event.step_key] = round(timestamp - started.get(event.step_key, timestamp), 3)
+    return durations
+
+
+def run(job_name: str = "build_warehouse", *, log_level: str = "INFO", timings: Path | None = None) -> int:
     from orchestration.definitions import defs
 
     warehouse = settings.warehouse_path()
@@ -140,7 +158,21 @@ def run(job_name: str = "build_warehouse", *, log_level: str = "INFO") -> int:
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
-    return print_summary(result, warehouse, time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        if timings is not None:
+            steps = step_timings(instance, result.run_id)
+            timings.write_text(json.dumps({"run_seconds": round(elapsed, 3), "steps": steps}, indent=2))
+    return print_summary(result, warehouse, elapsed)
+
+
+def prepare() -> int:
+    """Parse the dbt project with the run's vars and warehouse, so the run's dbt can parse partially."""
+    from orchestration.defs.resources import warehouse_from_env
+
+    warehouse_from_env()  # ROI_WAREHOUSE as an absolute path, as the run's dbt will see it
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt), "parse", "--quiet", "--target", settings.DBT_TARGET, "--vars", json.dumps(settings.dbt_vars())]
+    return subprocess.run(command, cwd=settings.DBT_PROJECT_DIR, check=False).returncode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,9 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="build the warehouse from the landing zone")
     run_parser.add_argument("--job", default="build_warehouse")
     run_parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run_parser.add_argument("--timings", type=Path, help="write per-step seconds to this JSON file")
+    commands.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "prepare":
+        return prepare()
     if arguments.command == "run":
-        return run(arguments.job, log_level=arguments.log_level)
+        return run(arguments.job, log_level=arguments.log_level, timings=arguments.timings)
     return 2  # pragma: no cover - argparse rejects other commands
 
 

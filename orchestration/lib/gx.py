@@ -31,8 +31,10 @@ def get_context(project_root: Path = EXPECTATIONS_DIR) -> Any:
     import great_expectations as gx
 
     context = gx.get_context(mode="file", project_root_dir=str(project_root))
-    context.variables.progress_bars = {"globally": False}
-    context.variables.save()
+    if context.variables.analytics_enabled is not False or context.variables.progress_bars != {"globally": False}:
+        context.variables.analytics_enabled = False
+        context.variables.progress_bars = {"globally": False}
+        context.variables.save()
     return context
 
 

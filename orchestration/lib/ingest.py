@@ -1,9 +1,10 @@
 """Landing zone -> ``raw`` tables, with every file and every rejected row audited.
 
-The work happens inside DuckDB: each file is read once by DuckDB's own CSV or
-Parquet reader (all columns as text), validated and typed by one generated SQL
-statement per source, and written in a single transaction together with its
-rejected rows and its ``audit.load_files`` record. A crash before the commit
+The work happens inside DuckDB: each new file is read once by DuckDB's own CSV
+or Parquet reader (all columns as text, addressed by position), the new files
+of a source are validated and typed together by one generated SQL statement,
+and everything is written in a single transaction per source together with the
+rejected rows and the ``audit.load_files`` records. A crash before the commit
 leaves no trace, so a file is never half-loaded or marked loaded when it was not.
 
 Guarantees, per file:
@@ -84,6 +85,11 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.AMOUNT_OUT_OF_RANGE: "is implausibly large",
     Reason.DUPLICATE_KEY_IN_FILE: "repeats a natural key that a later line of the same file restates",
     Reason.MISSING_COLUMNS: "file lacks required column(s)",
+}
+
+FIELD_COUNT_TEXT = {
+    "too_many": "the record " + REASON_TEXT[Reason.MALFORMED_ROW] + " (more fields than the header)",
+    "too_few": "the record " + REASON_TEXT[Reason.MALFORMED_ROW] + " (fewer fields than the header)",
 }
 
 FILE_STATUS_LOADED = "loaded"
@@ -364,58 +370,59 @@ def _trimmed_sql(expression: str) -> str:
     return f"nullif(case when {blank_edge} then trim({expression}, ' ' || chr(9)) else {expression} end, '')"
 
 
-def validation_sql(spec: SourceSpec, positions: dict[str, int], settings: IngestionSettings) -> str:
-    """One SELECT over the staged file (``_stage``) that types and judges every spec column.
+def validation_sql(spec: SourceSpec, settings: IngestionSettings) -> str:
+    """One SELECT over the staged batch (``_batch``) that types and judges every spec column.
 
-    Output: ``_record_no``, ``_line_number``, one typed column per spec column
-    (named as in the raw table), ``_reason_code``, ``_column_name`` and
-    ``_reason`` (all three NULL for a valid row).
+    ``_batch`` holds ``_file_index``, ``_record_no``, ``_line_number`` and the
+    spec's columns as text ``h0..hN`` (in spec order). Output: those keys, one
+    typed column per spec column (named as in the raw table), ``_e<i>`` (the
+    reason code of column i, NULL when fine), ``_reason_code`` and
+    ``_column_name`` (of the first problem; NULL for a valid row).
     """
     trimmed, typed, codes = [], [], []
     for index, column in enumerate(spec.columns):
         value = f"_v{index}"
-        position = positions.get(column.header.lower())
-        trimmed.append(
-            f"{_trimmed_sql(f'_stage.c{position}')} as {value}"
-            if position is not None
-            else f"cast(null as varchar) as {value}"
-        )
+        trimmed.append(f"{_trimmed_sql(f'h{index}')} as {value}")
         rules = column_rules(column, value, settings)
         typed.append(f"{rules.typed} as {quote_identifier(column.name)}")
         codes.append(f"{_error_code_sql(column, value, rules, column.header in spec.natural_key)} as _e{index}")
-
-    indexes = range(len(spec.columns))
-    apostrophe = quote_literal("'")
-    first_code = "coalesce(" + ", ".join(f"_e{index}" for index in indexes) + ")"
-    first_column = (
-        "case "
-        + " ".join(
-            f"when _e{index} is not null then {quote_literal(column.header)}"
-            for index, column in enumerate(spec.columns)
-        )
-        + " end"
-    )
-    messages = ", ".join(
-        f"case when _e{index} is not null then {quote_literal(column.header + ' ')} || {_reason_text_sql(f'_e{index}')}"
-        f" || ' (got ' || coalesce({apostrophe} || left(_v{index}, 100) || {apostrophe}, 'an empty value') || ')' end"
-        for index, column in enumerate(spec.columns)
+    error_columns = [f"_e{index}" for index in range(len(spec.columns))]
+    first_column = " ".join(
+        f"when _e{index} is not null then {quote_literal(column.header)}" for index, column in enumerate(spec.columns)
     )
     typed_names = ", ".join(quote_identifier(column.name) for column in spec.columns)
     return f"""
         with trimmed as (
-            select _record_no, _line_number, {", ".join(trimmed)}
-            from _stage
+            select _file_index, _record_no, _line_number, _shape, {", ".join(trimmed)}
+            from _batch
         ),
         checked as (
             select *, {", ".join(typed)}, {", ".join(codes)}
             from trimmed
         )
-        select _record_no, _line_number, {typed_names},
-            {first_code} as _reason_code,
-            {first_column} as _column_name,
-            case when {first_code} is not null then concat_ws('; ', {messages}) end as _reason
+        select _file_index, _record_no, _line_number, {typed_names}, {", ".join(error_columns)},
+            case when _shape is not null then {quote_literal(Reason.MALFORMED_ROW.value)}
+                else coalesce({", ".join(error_columns)}) end as _reason_code,
+            case when _shape is not null then null {first_column} end as _column_name
         from checked
     """
+
+
+def rejection_message_sql(spec: SourceSpec) -> str:
+    """The message of a rejected row of ``_validated`` joined to ``_batch``: every problem, with the value."""
+    apostrophe = quote_literal("'")
+    messages = [
+        f"case when _e{index} is not null then {quote_literal(column.header + ' ')} || "
+        f"{_reason_text_sql(f'_e{index}')} || ' (got ' || "
+        f"coalesce({apostrophe} || left({_trimmed_sql(f'_batch.h{index}')}, 100) || {apostrophe}, 'an empty value')"
+        " || ')' end"
+        for index, column in enumerate(spec.columns)
+    ]
+    shape = (
+        f"case _batch._shape when 'too_many' then {quote_literal(FIELD_COUNT_TEXT['too_many'])} "
+        f"when 'too_few' then {quote_literal(FIELD_COUNT_TEXT['too_few'])} end"
+    )
+    return f"coalesce({shape}, nullif(concat_ws('; ', {', '.join(messages)}), ''))"
 
 
 def load_currency_codes(connection: duckdb.DuckDBPyConnection, seed: Path = CURRENCY_SEED) -> None:
@@ -429,7 +436,7 @@ def load_currency_codes(connection: duckdb.DuckDBPyConnection, seed: Path = CURR
     )
 
 
-def _header(connection: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> list[str]:
+def read_header(connection: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> list[str]:
     """The file's column names, in file order (a UTF-8 BOM is dropped)."""
     if landing_file.is_parquet:
         rows = connection.execute("describe select * from read_parquet(?)", [str(landing_file.path)]).fetchall()
@@ -454,145 +461,203 @@ def _positional_names(count: int) -> str:
     return ", ".join(f"c{position}" for position in range(count))
 
 
-def _stage_file(connection: duckdb.DuckDBPyConnection, landing_file: LandingFile, width: int) -> tuple[int, int]:
-    """Expose the file as the temp view ``_stage``: text columns ``c0..c<width-1>`` with line numbers.
-
-    Columns are addressed by position, so no name taken from a file ever
-    appears in SQL text. Returns (records staged, records the reader
-    rejected); reader rejects go to ``_reader_rejects``.
-    """
-    connection.execute("drop view if exists _stage")
-    for table in ("_staged_raw", "_stage_numbered", "_rejects", "_reject_scans", "_reader_rejects", "_reject_lines"):
-        connection.execute(f"drop table if exists {table}")
-    path = str(landing_file.path)
-    names = _positional_names(width)
-    if landing_file.is_parquet:
-        connection.execute(
-            "create temp table _staged_raw as select row_number() over () as _record_no, "
-            f"columns(*)::varchar from read_parquet(?) as _file({names})",
-            [path],
-        )
-        connection.execute(
-            "create temp table _reader_rejects (line_number bigint, reason_code varchar, reason varchar, "
-            "raw_content varchar)"
-        )
-        _stage_with_simple_line_numbers(connection, names, header_lines=0)
-    else:
-        columns = "{" + ", ".join(f"'c{position}': 'VARCHAR'" for position in range(width)) + "}"
-        connection.execute(
-            "create temp table _staged_raw as select row_number() over () as _record_no, * "
-            f"from read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ',', "
-            "quote = '\"', escape = '\"', strict_mode = true, store_rejects = true, "
-            "rejects_table = '_rejects', rejects_scan = '_reject_scans')",
-            [path],
-        )
-        has_newlines = " or ".join(f"contains(c{position}, chr(10))" for position in range(width))
-        if _scalar(connection, "select count(*) from _rejects") or _scalar(
-            connection, f"select count(*) from _staged_raw where {has_newlines}"
-        ):
-            _number_csv_lines(connection, names)
-        else:
-            connection.execute(
-                "create temp table _reader_rejects (line_number bigint, reason_code varchar, reason varchar, "
-                "raw_content varchar)"
-            )
-            _stage_with_simple_line_numbers(connection, names, header_lines=1)
-    staged = _scalar(connection, "select count(*) from _staged_raw")
-    rejected = _scalar(connection, "select count(*) from _reader_rejects")
-    return staged, rejected
-
-
-def _stage_with_simple_line_numbers(connection: duckdb.DuckDBPyConnection, names: str, header_lines: int) -> None:
-    """Record n is on line n + header_lines: no rejected records or quoted newlines shift it."""
-    connection.execute(
-        f"create temp view _stage as select _record_no, _record_no + {header_lines} as _line_number, {names} "
-        "from _staged_raw"
-    )
-
-
 def _scalar(connection: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None):
     rows = connection.execute(sql, parameters or []).fetchall()
     return rows[0][0] if rows else None
 
 
-def _number_csv_lines(connection: duckdb.DuckDBPyConnection, names: str) -> None:
-    """Give staged CSV records and reader rejects their physical line numbers.
+@dataclass
+class StagedFile:
+    """One landing file read into temp tables suffixed with its index in the batch.
 
-    DuckDB numbers the records it rejects by record (header = line 1) and
-    leaves them out of its output. So an accepted record's *record line* is
-    its position plus the rejects before it, and its physical line adds the
-    quoted newlines of the records before it.
+    ``_records_<i>``: ``_record_no`` and the file's columns as text
+    ``c0..c<width-1>``, plus ``c<width>`` catching one field too many;
+    ``_stage_<i>`` (view): the same with ``_line_number`` and ``_shape``
+    (NULL, or 'too_many' / 'too_few' fields for the header);
+    ``_reader_rejects_<i>``: records DuckDB's reader could not parse.
+    Columns are addressed by position, so no name taken from a file ever
+    appears in SQL text.
+
+    CSV fields are read with padding and without NULL strings: an empty field
+    is '', a field the record lacks is NULL. That is how a record with one
+    field too many (which DuckDB would otherwise accept when the extra field
+    is empty and last) or too few is told apart from a good one.
     """
-    connection.execute(
-        """
-        create temp table _reject_lines as
-        select line as record_line,
-            min(error_type) as error_type,
-            min(error_message) as error_message,
-            min(csv_line) as csv_line,
-            line - row_number() over (order by line) + 1 as insert_position
-        from _rejects
-        group by line
-        """
-    )
-    connection.execute(
-        f"""
-        create temp table _stage_numbered as
-        with counted as (
-            select _record_no,
-                length(_all) - length(replace(_all, chr(10), '')) as _newlines
-            from (select _record_no, concat_ws('', {names}) as _all from _staged_raw)
-        ),
-        reject_positions as (
-            select insert_position, count(*) over (order by insert_position) as rejects_before
-            from _reject_lines
-        ),
-        positioned as (
-            select counted._record_no, counted._newlines,
-                1 + counted._record_no + coalesce(reject_positions.rejects_before, 0) as _record_line,
-                sum(counted._newlines) over (order by counted._record_no) as _newlines_through
-            from counted
-            asof left join reject_positions on counted._record_no + 1 >= reject_positions.insert_position
+
+    index: int
+    landing_file: LandingFile
+    file_hash: str
+    width: int
+    positions: dict[str, int]
+    records: int = 0
+    reader_rejected: int = 0
+
+    @property
+    def rows_read(self) -> int:
+        return self.records + self.reader_rejected
+
+    def table(self, name: str) -> str:
+        return f"_{name}_{self.index}"
+
+    def stage(self, connection: duckdb.DuckDBPyConnection) -> None:
+        path = str(self.landing_file.path)
+        names = _positional_names(self.width)
+        records, rejects = self.table("records"), self.table("rejects")
+        if self.landing_file.is_parquet:
+            connection.execute(
+                f"create temp table {records} as select row_number() over () as _record_no, "
+                f"columns(*)::varchar, cast(null as varchar) as c{self.width} from read_parquet(?) as _file({names})",
+                [path],
+            )
+            self._create_empty_reader_rejects(connection)
+            self._view_with_simple_line_numbers(connection, header_lines=0)
+        else:
+            self._read_csv(connection)
+            has_newlines = " or ".join(f"contains(c{position}, chr(10))" for position in range(self.width + 1))
+            if _scalar(connection, f"select count(*) from {rejects}") or _scalar(
+                connection, f"select count(*) from {records} where {has_newlines}"
+            ):
+                self._number_csv_lines(connection)
+            else:
+                self._create_empty_reader_rejects(connection)
+                self._view_with_simple_line_numbers(connection, header_lines=1)
+        self.records = _scalar(connection, f"select count(*) from {records}")
+        self.reader_rejected = _scalar(connection, f"select count(*) from {self.table('reader_rejects')}")
+
+    def _read_csv(self, connection: duckdb.DuckDBPyConnection, *, parallel: bool = True) -> None:
+        columns = "{" + ", ".join(f"'c{position}': 'VARCHAR'" for position in range(self.width + 1)) + "}"
+        try:
+            connection.execute(
+                f"create temp table {self.table('records')} as select row_number() over () as _record_no, * "
+                f"from read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ',', "
+                "quote = '\"', escape = '\"', strict_mode = true, null_padding = true, nullstr = chr(0), "
+                f"parallel = {str(parallel).lower()}, store_rejects = true, "
+                f"rejects_table = '{self.table('rejects')}', rejects_scan = '{self.table('reject_scans')}')",
+                [str(self.landing_file.path)],
+            )
+        except duckdb.Error as error:
+            # Padding is not supported by the parallel reader once a quoted newline shows up.
+            if not parallel or "parallel=false" not in str(error):
+                raise
+            self.drop(connection)
+            self._read_csv(connection, parallel=False)
+
+    def _create_empty_reader_rejects(self, connection: duckdb.DuckDBPyConnection) -> None:
+        connection.execute(
+            f"create temp table {self.table('reader_rejects')} (line_number bigint, reason_code varchar, "
+            "reason varchar, raw_content varchar)"
         )
-        select _record_no, _record_line, _newlines_through,
-            _record_line + _newlines_through - _newlines as _line_number
-        from positioned
-        """
-    )
-    connection.execute(
-        f"create temp view _stage as select _record_no, _stage_numbered._line_number, {names} "
-        "from _staged_raw join _stage_numbered using (_record_no)"
-    )
-    connection.execute(
-        f"""
-        create temp table _reader_rejects as
-        select _reject_lines.record_line + coalesce(preceding._newlines_through, 0) as line_number,
-            case when _reject_lines.error_type = 'INVALID ENCODING'
-                then {quote_literal(Reason.INVALID_ENCODING.value)}
-                else {quote_literal(Reason.MALFORMED_ROW.value)} end as reason_code,
-            'the record ' || case when _reject_lines.error_type = 'INVALID ENCODING'
-                then {quote_literal(REASON_TEXT[Reason.INVALID_ENCODING])}
-                else {quote_literal(REASON_TEXT[Reason.MALFORMED_ROW])} end
-                || ' (' || _reject_lines.error_message || ')' as reason,
-            _reject_lines.csv_line as raw_content
-        from _reject_lines
-        asof left join _stage_numbered as preceding on _reject_lines.record_line > preceding._record_line
-        """
-    )
 
+    def _shape_sql(self) -> str:
+        if self.landing_file.is_parquet:
+            return "cast(null as varchar)"
+        return f"case when c{self.width} is not null then 'too_many' when c{self.width - 1} is null then 'too_few' end"
 
-def _raw_records_sql(width: int, selection: str) -> str:
-    """Staged records ``_record_no in (selection)`` rendered back as CSV lines: ``(_record_no, raw_content)``."""
-    quote = "'\"'"
-    rendered = (
-        f"array_to_string(list_transform(_fields, lambda x: case when x is null then '' "
-        f"when regexp_matches(x, '[,\"\\n\\r]') then {quote} || replace(x, {quote}, {quote} || {quote}) || {quote} "
-        f"else x end), ',')"
-    )
-    return (
-        f"(select _record_no, {rendered} as raw_content from (select _record_no, "
-        f"list_value({_positional_names(width)}) as _fields from _staged_raw where _record_no in ({selection})))"
-    )
+    def _view_with_simple_line_numbers(self, connection: duckdb.DuckDBPyConnection, header_lines: int) -> None:
+        """Record n is on line n + header_lines: no rejected records or quoted newlines shift it."""
+        connection.execute(
+            f"create temp view {self.table('stage')} as select _record_no, _record_no + {header_lines} as "
+            f"_line_number, {self._shape_sql()} as _shape, {_positional_names(self.width)} "
+            f"from {self.table('records')}"
+        )
+
+    def _number_csv_lines(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Give records and reader rejects their physical line numbers.
+
+        DuckDB numbers the records it rejects by record (header = line 1) and
+        leaves them out of its output. So an accepted record's *record line*
+        is its position plus the rejects before it, and its physical line adds
+        the quoted newlines of the records before it.
+        """
+        names = _positional_names(self.width)
+        records, lines, reject_lines = self.table("records"), self.table("lines"), self.table("reject_lines")
+        connection.execute(
+            f"""
+            create temp table {reject_lines} as
+            select line as record_line,
+                min(error_type) as error_type,
+                min(error_message) as error_message,
+                min(csv_line) as csv_line,
+                line - row_number() over (order by line) + 1 as insert_position
+            from {self.table("rejects")}
+            group by line
+            """
+        )
+        connection.execute(
+            f"""
+            create temp table {lines} as
+            with counted as (
+                select _record_no,
+                    length(_all) - length(replace(_all, chr(10), '')) as _newlines
+                from (select _record_no, concat_ws('', {_positional_names(self.width + 1)}) as _all from {records})
+            ),
+            reject_positions as (
+                select insert_position, count(*) over (order by insert_position) as rejects_before
+                from {reject_lines}
+            ),
+            positioned as (
+                select counted._record_no, counted._newlines,
+                    1 + counted._record_no + coalesce(reject_positions.rejects_before, 0) as _record_line,
+                    sum(counted._newlines) over (order by counted._record_no) as _newlines_through
+                from counted
+                asof left join reject_positions on counted._record_no + 1 >= reject_positions.insert_position
+            )
+            select _record_no, _record_line, _newlines_through,
+                _record_line + _newlines_through - _newlines as _line_number
+            from positioned
+            """
+        )
+        connection.execute(
+            f"create temp view {self.table('stage')} as select _record_no, {lines}._line_number, "
+            f"{self._shape_sql()} as _shape, {names} from {records} join {lines} using (_record_no)"
+        )
+        connection.execute(
+            f"""
+            create temp table {self.table("reader_rejects")} as
+            select {reject_lines}.record_line + coalesce(preceding._newlines_through, 0) as line_number,
+                case when {reject_lines}.error_type = 'INVALID ENCODING'
+                    then {quote_literal(Reason.INVALID_ENCODING.value)}
+                    else {quote_literal(Reason.MALFORMED_ROW.value)} end as reason_code,
+                'the record ' || case when {reject_lines}.error_type = 'INVALID ENCODING'
+                    then {quote_literal(REASON_TEXT[Reason.INVALID_ENCODING])}
+                    else {quote_literal(REASON_TEXT[Reason.MALFORMED_ROW])} end
+                    || ' (' || {reject_lines}.error_message || ')' as reason,
+                {reject_lines}.csv_line as raw_content
+            from {reject_lines}
+            asof left join {lines} as preceding on {reject_lines}.record_line > preceding._record_line
+            """
+        )
+
+    def add_to_batch(self, connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+        """Append the spec's columns, in spec order, to ``_batch`` (absent optional columns as NULL)."""
+        values = []
+        for column in spec.columns:
+            position = self.positions.get(column.header.lower())
+            values.append(f"c{position}" if position is not None else "cast(null as varchar)")
+        connection.execute(
+            f"insert into _batch select {self.index}, _record_no, _line_number, _shape, {', '.join(values)} "
+            f"from {self.table('stage')}"
+        )
+
+    def raw_records_sql(self, selection: str) -> str:
+        """Records ``_record_no in (selection)`` rendered back as CSV lines: ``(_record_no, raw_content)``."""
+        quote = "'\"'"
+        rendered = (
+            f"array_to_string(list_transform(_fields, lambda x: case when x is null then '' "
+            f"when regexp_matches(x, '[,\"\\n\\r]') then {quote} || replace(x, {quote}, {quote} || {quote}) "
+            f"|| {quote} else x end), ',')"
+        )
+        return (
+            f"(select _record_no, {rendered} as raw_content from (select _record_no, "
+            f"list_filter(list_value({_positional_names(self.width + 1)}), lambda x: x is not null) as _fields "
+            f"from {self.table('records')} "
+            f"where _record_no in ({selection})))"
+        )
+
+    def drop(self, connection: duckdb.DuckDBPyConnection) -> None:
+        connection.execute(f"drop view if exists {self.table('stage')}")
+        for name in ("records", "lines", "rejects", "reject_scans", "reject_lines", "reader_rejects"):
+            connection.execute(f"drop table if exists {self.table(name)}")
 
 
 def _existing_record(connection: duckdb.DuckDBPyConnection, source: str, file_hash: str) -> tuple[str, str] | None:
@@ -604,41 +669,9 @@ def _existing_record(connection: duckdb.DuckDBPyConnection, source: str, file_ha
     return rows[0] if rows else None
 
 
-def _seen_before(connection: duckdb.DuckDBPyConnection, source: str, file_name: str, file_hash: str) -> bool:
-    return (
-        _scalar(
-            connection,
-            "select count(*) from audit.load_files where source = ? and file_name = ? and file_hash = ?",
-            [source, file_name, file_hash],
-        )
-        > 0
-    )
-
-
-def _record_file(
-    connection: duckdb.DuckDBPyConnection,
-    outcome: FileOutcome,
-    landing_file: LandingFile,
-    load_id: str,
-    loaded_at: datetime,
-) -> None:
-    connection.execute(
-        "insert into audit.load_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            load_id,
-            outcome.source,
-            outcome.file_name,
-            outcome.file_hash,
-            landing_file.size_bytes,
-            landing_file.modified_at,
-            outcome.status,
-            outcome.rows_read,
-            outcome.rows_loaded,
-            outcome.rows_rejected,
-            outcome.message,
-            loaded_at,
-        ],
-    )
+def _seen_files(connection: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, str]]:
+    rows = connection.execute("select file_name, file_hash from audit.load_files where source = ?", [source])
+    return set(rows.fetchall())
 
 
 def _rejected_samples(connection: duckdb.DuckDBPyConnection, file_name: str, file_hash: str) -> tuple[str, ...]:
@@ -651,169 +684,262 @@ def _rejected_samples(connection: duckdb.DuckDBPyConnection, file_name: str, fil
 
 
 @dataclass
-class FileLoad:
-    """Loading one landing file of one source in one load (``load_id``)."""
+class SourceLoad:
+    """Loading the new files of one source in one load (``load_id``), in one transaction."""
 
     connection: duckdb.DuckDBPyConnection
     spec: SourceSpec
-    landing_file: LandingFile
     settings: IngestionSettings
     load_id: str
     loaded_at: datetime
-    file_hash: str = ""
-    width: int = 0  # columns in the file's header
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    staged: list[StagedFile] = field(default_factory=list)
+    missing_columns: dict[int, list[str]] = field(default_factory=dict)
+    files: dict[str, LandingFile] = field(default_factory=dict)
 
-    def run(self) -> FileOutcome | None:
-        """Load the file atomically; ``None`` when this exact file (name and content) was seen before."""
-        self.file_hash = file_sha256(self.landing_file.path)
-        if _seen_before(self.connection, self.spec.name, self.landing_file.name, self.file_hash):
-            return None
-        previous = _existing_record(self.connection, self.spec.name, self.file_hash)
-        if previous is not None:
-            message = f"same content as {previous[0]} ({previous[1]}), not loaded again"
-            return self._record(self._outcome(FILE_STATUS_DUPLICATE, message=message))
-        if self.landing_file.size_bytes == 0:
-            return self._reject_file("empty file: no header row")
+    def run(self, landing_files: list[LandingFile]) -> list[FileOutcome]:
+        seen = _seen_files(self.connection, self.spec.name)
+        hashes_in_batch: dict[str, str] = {}
         try:
-            header = _header(self.connection, self.landing_file)
-            staged, reader_rejected = _stage_file(self.connection, self.landing_file, len(header))
-        except LandingError as error:
-            return self._reject_file(str(error))
-        except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            return self._reject_file(f"unreadable file: {reason}")
-        self.width = len(header)
-        positions = column_positions(header)
-        missing = [c.header for c in self.spec.columns if c.required and c.header.lower() not in positions]
-        if missing:
-            return self._reject_all_rows(missing, staged + reader_rejected)
-        return self._load_rows(positions, staged + reader_rejected)
+            for landing_file in landing_files:
+                file_hash = file_sha256(landing_file.path)
+                if (landing_file.name, file_hash) in seen:
+                    continue
+                self.files[landing_file.name] = landing_file
+                previous = _existing_record(self.connection, self.spec.name, file_hash)
+                if previous is None and file_hash in hashes_in_batch:
+                    previous = (hashes_in_batch[file_hash], "in this load")
+                if previous is not None:
+                    message = f"same content as {previous[0]} ({previous[1]}), not loaded again"
+                    self.outcomes.append(self._outcome(landing_file, file_hash, FILE_STATUS_DUPLICATE, message=message))
+                    continue
+                hashes_in_batch[file_hash] = landing_file.name
+                self._stage(landing_file, file_hash)
+            if self.staged:
+                self._validate()
+            if self.outcomes or self.staged:
+                self._commit()
+            return [self._with_samples(outcome) for outcome in self.outcomes]
+        finally:
+            for staged in self.staged:
+                staged.drop(self.connection)
+            for table in ("_batch", "_validated", "_superseded"):
+                self.connection.execute(f"drop table if exists {table}")
 
-    # -- outcomes ----------------------------------------------------------------
-
-    def _outcome(self, status: str, **fields) -> FileOutcome:
+    def _outcome(self, landing_file: LandingFile, file_hash: str, status: str, **fields) -> FileOutcome:
         return FileOutcome(
-            source=self.spec.name, file_name=self.landing_file.name, file_hash=self.file_hash, status=status, **fields
+            source=self.spec.name, file_name=landing_file.name, file_hash=file_hash, status=status, **fields
         )
 
-    def _record(self, outcome: FileOutcome, work=None) -> FileOutcome:
-        """Write ``work`` (rows) and the file's audit record in one transaction."""
-        self.connection.execute("begin transaction")
+    def _reject_file(self, landing_file: LandingFile, file_hash: str, message: str) -> None:
+        outcome = self._outcome(landing_file, file_hash, FILE_STATUS_REJECTED, message=message)
+        self.outcomes.append(FileOutcome(**{**outcome.__dict__, "rejected_samples": (message,)}))
+
+    def _stage(self, landing_file: LandingFile, file_hash: str) -> None:
+        if landing_file.size_bytes == 0:
+            self._reject_file(landing_file, file_hash, "empty file: no header row")
+            return
+        staged: StagedFile | None = None
         try:
-            if work is not None:
-                work()
-            _record_file(self.connection, outcome, self.landing_file, self.load_id, self.loaded_at)
+            header = read_header(self.connection, landing_file)
+            staged = StagedFile(len(self.staged), landing_file, file_hash, len(header), column_positions(header))
+            staged.stage(self.connection)
+        except LandingError as error:
+            self._discard(staged)
+            self._reject_file(landing_file, file_hash, str(error))
+            return
+        except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
+            self._discard(staged)
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self._reject_file(landing_file, file_hash, f"unreadable file: {reason}")
+            return
+        self.staged.append(staged)
+        missing = [c.header for c in self.spec.columns if c.required and c.header.lower() not in staged.positions]
+        if missing:
+            self.missing_columns[staged.index] = missing
+
+    def _discard(self, staged: StagedFile | None) -> None:
+        if staged is not None:
+            staged.drop(self.connection)
+
+    def _validate(self) -> None:
+        """Type and judge every staged row of the files that have all required columns, in one statement."""
+        connection, spec = self.connection, self.spec
+        text_columns = ", ".join(f"h{index} varchar" for index in range(len(spec.columns)))
+        connection.execute(
+            "create temp table _batch (_file_index integer, _record_no bigint, _line_number bigint, _shape varchar, "
+            f"{text_columns})"
+        )
+        for staged in self.staged:
+            if staged.index not in self.missing_columns:
+                staged.add_to_batch(connection, spec)
+        connection.execute(f"create temp table _validated as {validation_sql(spec, self.settings)}")
+        keys = ", ".join(quote_identifier(column.name) for column in spec.key_columns)
+        # A natural key repeated within a file: its last line stands, earlier lines are superseded.
+        connection.execute(
+            f"""
+            create temp table _superseded as
+            select _validated._file_index, _validated._record_no, repeated._last_line
+            from _validated
+            join (
+                select _file_index, {keys}, max(_line_number) as _last_line
+                from _validated where _reason_code is null
+                group by _file_index, {keys} having count(*) > 1
+            ) as repeated using (_file_index, {keys})
+            where _validated._reason_code is null and _validated._line_number < repeated._last_line
+            """
+        )
+
+    def _commit(self) -> None:
+        """Write raw rows, rejected rows and file records for the whole batch in one transaction."""
+        connection = self.connection
+        loaded = (
+            dict(
+                connection.execute(
+                    "select _file_index, count(*) from _validated where _reason_code is null "
+                    "and (_file_index, _record_no) not in (select (_file_index, _record_no) from _superseded) "
+                    "group by 1"
+                ).fetchall()
+            )
+            if self.staged
+            else {}
+        )
+        for staged in self.staged:
+            missing = self.missing_columns.get(staged.index)
+            rows_loaded = 0 if missing else loaded.get(staged.index, 0)
+            self.outcomes.append(
+                self._outcome(
+                    staged.landing_file,
+                    staged.file_hash,
+                    FILE_STATUS_REJECTED if missing else FILE_STATUS_LOADED,
+                    rows_read=staged.rows_read,
+                    rows_loaded=rows_loaded,
+                    rows_rejected=staged.rows_read - rows_loaded,
+                    message=f"{REASON_TEXT[Reason.MISSING_COLUMNS]}: {', '.join(missing)}" if missing else None,
+                )
+            )
+        connection.execute("begin transaction")
+        try:
+            if self.staged:
+                self._insert_raw()
+            for staged in self.staged:
+                self._insert_rejected_rows(staged)
+            for outcome in self.outcomes:
+                self._record_file(outcome)
         except BaseException:
-            self.connection.execute("rollback")
+            connection.execute("rollback")
             raise
-        self.connection.execute("commit")
-        return outcome
+        connection.execute("commit")
 
-    def _with_samples(self, outcome: FileOutcome) -> FileOutcome:
-        if not outcome.rows_rejected:
-            return outcome
-        samples = _rejected_samples(self.connection, self.landing_file.name, self.file_hash)
-        return FileOutcome(**{**outcome.__dict__, "rejected_samples": samples})
+    def _insert_raw(self) -> None:
+        spec = self.spec
+        raw_columns = ", ".join(quote_identifier(column.name) for column in spec.columns)
+        lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
+        self.connection.execute(
+            "create or replace temp table _batch_files (_file_index integer, name varchar, "
+            "modified_at timestamp, file_hash varchar)"
+        )
+        self.connection.executemany(
+            "insert into _batch_files values (?, ?, ?, ?)",
+            [(s.index, s.landing_file.name, s.landing_file.modified_at, s.file_hash) for s in self.staged],
+        )
+        self.connection.execute(
+            f"insert into raw.{quote_identifier(spec.table)} ({raw_columns}, {lineage}) "
+            f"select {raw_columns}, _batch_files.name, _batch_files.modified_at, _batch_files.file_hash, "
+            "_line_number, ?, ? from _validated join _batch_files using (_file_index) "
+            "where _reason_code is null "
+            "and (_file_index, _record_no) not in (select (_file_index, _record_no) from _superseded)",
+            [self.load_id, self.loaded_at],
+        )
+        self.connection.execute("drop table _batch_files")
 
-    def _reject_file(self, message: str) -> FileOutcome:
-        return self._record(self._outcome(FILE_STATUS_REJECTED, message=message, rejected_samples=(message,)))
-
-    # -- rows --------------------------------------------------------------------
-
-    def _insert_rejected(self, rows_sql: str, parameters: list) -> None:
+    def _insert_rejected(self, staged: StagedFile, rows_sql: str, parameters: list) -> None:
         """Insert ``rows_sql`` rows (line_number, column_name, reason_code, reason, raw_content) as rejected."""
         self.connection.execute(
             f"insert into audit.rejected_rows select ?, ?, ?, ?, line_number, column_name, reason_code, reason, "
             f"raw_content, ? from ({rows_sql})",
-            [self.load_id, self.spec.name, self.landing_file.name, self.file_hash, self.loaded_at, *parameters],
+            [
+                self.load_id,
+                self.spec.name,
+                staged.landing_file.name,
+                staged.file_hash,
+                self.loaded_at,
+                *parameters,
+            ],
         )
 
-    def _insert_reader_rejects(self) -> None:
-        self._insert_rejected(
-            "select line_number, null as column_name, reason_code, reason, raw_content from _reader_rejects", []
-        )
-
-    def _reject_all_rows(self, missing: list[str], rows_read: int) -> FileOutcome:
-        message = f"{REASON_TEXT[Reason.MISSING_COLUMNS]}: {', '.join(missing)}"
-
-        def work() -> None:
+    def _insert_rejected_rows(self, staged: StagedFile) -> None:
+        spec, index = self.spec, staged.index
+        if staged.reader_rejected:
             self._insert_rejected(
+                staged,
+                "select line_number, null as column_name, reason_code, reason, raw_content "
+                f"from {staged.table('reader_rejects')}",
+                [],
+            )
+        missing = self.missing_columns.get(index)
+        if missing:
+            message = f"{REASON_TEXT[Reason.MISSING_COLUMNS]}: {', '.join(missing)}"
+            self._insert_rejected(
+                staged,
                 "select _stage._line_number as line_number, ? as column_name, ? as reason_code, ? as reason, "
-                f"_raw.raw_content from _stage join {_raw_records_sql(self.width, 'select _record_no from _stage')} "
-                "as _raw using (_record_no)",
+                f"_raw.raw_content from {staged.table('stage')} as _stage "
+                f"join {staged.raw_records_sql('select _record_no from ' + staged.table('records'))} as _raw "
+                "using (_record_no)",
                 [missing[0], Reason.MISSING_COLUMNS.value, message],
             )
-            self._insert_reader_rejects()
-
-        outcome = self._outcome(FILE_STATUS_REJECTED, rows_read=rows_read, rows_rejected=rows_read, message=message)
-        self._record(outcome, work)
-        return FileOutcome(**{**outcome.__dict__, "rejected_samples": (f"{self.landing_file.name}: {message}",)})
-
-    def _load_rows(self, positions: dict[str, int], rows_read: int) -> FileOutcome:
-        spec = self.spec
-        connection = self.connection
-        connection.execute("drop table if exists _validated")
-        connection.execute("drop table if exists _superseded")
-        connection.execute(f"create temp table _validated as {validation_sql(spec, positions, self.settings)}")
-        keys = ", ".join(quote_identifier(column.name) for column in spec.key_columns)
-        # A natural key repeated within the file: the last line stands, earlier lines are superseded.
-        connection.execute(
-            f"""
-            create temp table _superseded as
-            select _validated._record_no, repeated._last_line
-            from _validated
-            join (
-                select {keys}, max(_line_number) as _last_line
-                from _validated where _reason_code is null
-                group by {keys} having count(*) > 1
-            ) as repeated using ({keys})
-            where _validated._reason_code is null and _validated._line_number < repeated._last_line
-            """
+            return
+        rejected_here = (
+            f"select _record_no from _validated where _file_index = {index} and _reason_code is not null "
+            f"union all select _record_no from _superseded where _file_index = {index}"
         )
-        raw_columns = ", ".join(quote_identifier(column.name) for column in spec.columns)
-        lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
+        if not _scalar(self.connection, f"select count(*) from ({rejected_here})"):
+            return
         superseded_reason = quote_literal(
             f"{', '.join(spec.natural_key)} {REASON_TEXT[Reason.DUPLICATE_KEY_IN_FILE]} (line "
         )
-        rejected_records = (
-            "select _record_no from _validated where _reason_code is not null "
-            "union all select _record_no from _superseded"
+        self._insert_rejected(
+            staged,
+            f"""
+            select _validated._line_number as line_number,
+                coalesce(_validated._column_name, ?) as column_name,
+                coalesce(_validated._reason_code, ?) as reason_code,
+                coalesce({rejection_message_sql(spec)}, {superseded_reason} || _superseded._last_line || ')')
+                    as reason,
+                _raw.raw_content
+            from (select * from _validated where _file_index = {index}) as _validated
+            join {staged.raw_records_sql(rejected_here)} as _raw using (_record_no)
+            join (select * from _batch where _file_index = {index}) as _batch using (_record_no)
+            left join (select * from _superseded where _file_index = {index}) as _superseded using (_record_no)
+            """,
+            [", ".join(spec.natural_key), Reason.DUPLICATE_KEY_IN_FILE.value],
         )
 
-        def work() -> None:
-            connection.execute(
-                f"insert into raw.{quote_identifier(spec.table)} ({raw_columns}, {lineage}) "
-                f"select {raw_columns}, ?, ?, ?, _line_number, ?, ? from _validated "
-                "where _reason_code is null and _record_no not in (select _record_no from _superseded)",
-                [self.landing_file.name, self.landing_file.modified_at, self.file_hash, self.load_id, self.loaded_at],
-            )
-            self._insert_rejected(
-                f"""
-                select _validated._line_number as line_number,
-                    coalesce(_validated._column_name, ?) as column_name,
-                    coalesce(_validated._reason_code, ?) as reason_code,
-                    coalesce(_validated._reason, {superseded_reason} || _superseded._last_line || ')') as reason,
-                    _raw.raw_content
-                from _validated
-                join {_raw_records_sql(self.width, rejected_records)} as _raw using (_record_no)
-                left join _superseded using (_record_no)
-                """,
-                [", ".join(spec.natural_key), Reason.DUPLICATE_KEY_IN_FILE.value],
-            )
-            self._insert_reader_rejects()
+    def _record_file(self, outcome: FileOutcome) -> None:
+        landing_file = self.files[outcome.file_name]
+        self.connection.execute(
+            "insert into audit.load_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.load_id,
+                outcome.source,
+                outcome.file_name,
+                outcome.file_hash,
+                landing_file.size_bytes,
+                landing_file.modified_at,
+                outcome.status,
+                outcome.rows_read,
+                outcome.rows_loaded,
+                outcome.rows_rejected,
+                outcome.message,
+                self.loaded_at,
+            ],
+        )
 
-        loaded = _scalar(
-            connection,
-            "select count(*) from _validated where _reason_code is null "
-            "and _record_no not in (select _record_no from _superseded)",
-        )
-        outcome = self._outcome(
-            FILE_STATUS_LOADED, rows_read=rows_read, rows_loaded=loaded, rows_rejected=rows_read - loaded
-        )
-        self._record(outcome, work)
-        connection.execute("drop table _validated")
-        connection.execute("drop table _superseded")
-        return self._with_samples(outcome)
+    def _with_samples(self, outcome: FileOutcome) -> FileOutcome:
+        if not outcome.rows_rejected:
+            return outcome
+        samples = _rejected_samples(self.connection, outcome.file_name, outcome.file_hash)
+        return FileOutcome(**{**outcome.__dict__, "rejected_samples": samples})
 
 
 def ingest_source(
@@ -824,17 +950,15 @@ def ingest_source(
     load_id: str,
     loaded_at: datetime | None = None,
 ) -> SourceLoadReport:
-    """Load every new file of one source folder into ``raw.<source>``."""
+    """Load every new file of one source folder into ``raw.<source>`` (one transaction)."""
     loaded_at = loaded_at or datetime.now(UTC).replace(tzinfo=None)
     connection.execute(raw_table_ddl(spec))
     load_currency_codes(connection)
-    report = SourceLoadReport(source=spec.name)
     files = discover_files(landing_dir / spec.folder)
-    report.files_found = len(files)
-    for landing_file in files:
-        outcome = FileLoad(connection, spec, landing_file, settings, load_id, loaded_at).run()
-        if outcome is not None:
-            report.outcomes.append(outcome)
+    report = SourceLoadReport(source=spec.name, files_found=len(files))
+    report.outcomes = sorted(
+        SourceLoad(connection, spec, settings, load_id, loaded_at).run(files), key=lambda outcome: outcome.file_name
+    )
     report.raw_row_count = _scalar(connection, f"select count(*) from raw.{quote_identifier(spec.table)}")
     return report
 

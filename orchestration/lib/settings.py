@@ -20,6 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "roi.yml"
+# The dbt target every invocation names, so `dbt parse` and the run's `dbt build` share partial parsing.
+DBT_TARGET = "dev"
 
 
 class _Section(BaseModel):

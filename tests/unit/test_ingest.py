@@ -114,7 +114,7 @@ def test_bad_rows_are_rejected_with_line_and_reason_and_the_rest_loads(db, landi
     ]
     reasons = dict(db.execute("select line_number, reason from audit.rejected_rows").fetchall())
     assert "metrics.cost_micros" in reasons[4] and "'abc'" in reasons[4]
-    assert "Expected Number of Columns" in reasons[5]
+    assert "more fields than the header" in reasons[5]
     raw = dict(db.execute("select line_number, raw_content from audit.rejected_rows").fetchall())
     assert raw[5] == "2025-03-02,111,USD,2,Brand,12,50,100,10,1.5,30"
     assert raw[9] == '2025-03-05,111,USD,5,Brand,"12,50",,,,'
@@ -141,6 +141,32 @@ def test_every_rejected_line_is_listed_exactly_once(db, landing):
         ("g.csv", 5, "unknown_currency"),
         ("g.csv", 6, "missing_key"),
     ]
+
+
+def test_records_with_one_field_too_many_or_too_few_are_malformed(db, landing):
+    # An unquoted decimal comma shifts the fields; when the last field is empty DuckDB alone would
+    # accept the record and silently drop the extra (empty) field.
+    text = "\n".join(
+        [
+            "rate_date,from_currency,to_currency,rate,note",
+            "2025-03-03,EUR,USD,1,08,",  # 6 fields, last one empty
+            "2025-03-04,EUR,USD,1.09",  # 4 fields
+            "2025-03-05,EUR,USD,1.10,",  # 5 fields, empty note: fine
+            "2025-03-06,EUR,USD,1.11,a,b,c",  # 7 fields
+        ]
+    )
+    write(landing, FX.folder, "fx.csv", text + "\n")
+    report = load(db, landing, spec=FX)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (4, 1, 3)
+    assert rejected(db) == [
+        ("fx.csv", 2, "malformed_row"),
+        ("fx.csv", 3, "malformed_row"),
+        ("fx.csv", 5, "malformed_row"),
+    ]
+    reasons = dict(db.execute("select line_number, reason from audit.rejected_rows").fetchall())
+    assert "more fields" in reasons[2] and "fewer fields" in reasons[3]
+    raw = dict(db.execute("select line_number, raw_content from audit.rejected_rows").fetchall())
+    assert raw[2] == "2025-03-03,EUR,USD,1,08," and raw[3] == "2025-03-04,EUR,USD,1.09"
 
 
 def test_a_key_repeated_in_one_file_keeps_the_last_line(db, landing):

@@ -5,8 +5,6 @@ whole history of its source: every row read is either in ``raw`` or in
 ``audit.rejected_rows``, file by file.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

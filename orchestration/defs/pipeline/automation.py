@@ -5,8 +5,6 @@ turns on the warehouse file instead of racing for its lock. Concurrent runs are
 queued by the instance (``dagster.yaml``: one run at a time).
 """
 
-from __future__ import annotations
-
 import hashlib
 from pathlib import Path
 

@@ -1,10 +1,11 @@
-"""Great Expectations suites on the marts, as Dagster asset checks (results kept in ``audit.dq_results``)."""
+"""Great Expectations suites on the marts, as Dagster asset checks (results kept in ``audit.dq_results``).
 
-from __future__ import annotations
+Great Expectations takes seconds to import, so suites are imported when a check runs, not when
+the code location loads.
+"""
 
 import dagster as dg
 
-from orchestration.defs.quality.suites import marketing_spend_daily_suite
 from orchestration.defs.resources import Warehouse
 from orchestration.lib import checks, gx
 
@@ -18,6 +19,8 @@ SPEND_MART = dg.AssetKey(["marts", "fct_marketing_spend_daily"])
     description="GX suite: rows > 0, spend >= 0, currency known, spend_rc = spend x fx_rate within rounding.",
 )
 def gx_marketing_spend_daily(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    from orchestration.defs.quality.suites import marketing_spend_daily_suite  # GX is slow to import: only here
+
     with warehouse.connect(read_only=True) as connection:
         frame = connection.execute(
             """
@@ -33,5 +36,5 @@ def gx_marketing_spend_daily(context: dg.AssetCheckExecutionContext, warehouse: 
     )
     outcome = gx.to_outcome("gx_fct_marketing_spend_daily", validation)
     with warehouse.connect() as connection:
-        checks.record(connection, [outcome], SPEND_MART, context.run_id)
+        checks.record(connection, [outcome], SPEND_MART, context.op_execution_context.run_id)
     return checks.to_asset_check_result(outcome, SPEND_MART)

@@ -1,0 +1,153 @@
+"""Benchmark: the full build on a generated landing zone with 1M touchpoints.
+
+Prints the generation time (not counted), the ingestion and full-build wall
+times (from the run's own step timings) and the peak memory of the whole
+process tree (the Python process plus the dbt subprocess), against targets.
+
+    make bench                         # 1M touchpoints, fresh warehouse
+    .venv/bin/python bench/run_bench.py --touchpoints 200000 --keep
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+TARGET_BUILD_SECONDS = 30.0
+TARGET_PEAK_GIB = 2.0
+
+
+def _tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of ``root_pid`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid = int(entry.name)
+        children.setdefault(int(fields.get("PPid", "0").strip()), []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+class PeakMemory(threading.Thread):
+    """Samples the process tree's resident memory every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, _tree_rss_bytes(self.pid))
+            time.sleep(0.05)
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sampler = PeakMemory(process.pid)
+    sampler.start()
+    output, _ = process.communicate()
+    sampler.done.set()
+    sampler.join()
+    elapsed = time.monotonic() - started
+    if process.returncode != 0:
+        print(output[-6000:])
+    return process.returncode, elapsed, sampler.peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--touchpoints", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
+    parser.add_argument("--keep", action="store_true", help="keep the generated landing zone and warehouse")
+    arguments = parser.parse_args()
+
+    workdir = arguments.workdir or Path(tempfile.mkdtemp(prefix="roi-bench-"))
+    landing, warehouse, dagster_home = workdir / "landing", workdir / "roi.duckdb", workdir / "dagster_home"
+    for path in (landing, warehouse, dagster_home):
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+    dagster_home.mkdir(parents=True)
+    shutil.copy(REPO / "orchestration" / "dagster.yaml", dagster_home / "dagster.yaml")
+
+    print(f"Generating {arguments.touchpoints:,} touchpoints into {landing} ...")
+    started = time.monotonic()
+    subprocess.run(
+        [
+            PYTHON,
+            "seeds/generate.py",
+            "--out",
+            str(landing),
+            "--touchpoints",
+            str(arguments.touchpoints),
+            "--seed",
+            str(arguments.seed),
+        ],
+        cwd=REPO,
+        check=True,
+    )
+    generation = time.monotonic() - started
+    landing_bytes = sum(path.stat().st_size for path in landing.rglob("*") if path.is_file())
+
+    timings = workdir / "timings.json"
+    env = {
+        **os.environ,
+        "ROI_LANDING_DIR": str(landing),
+        "ROI_WAREHOUSE": str(warehouse),
+        "DAGSTER_HOME": str(dagster_home),
+    }
+    code, wall, peak = run_measured(
+        [PYTHON, "-m", "orchestration.cli", "run", "--log-level", "WARNING", "--timings", str(timings)], env
+    )
+    if code != 0:
+        print(f"build failed with exit code {code}")
+        return code
+    steps = json.loads(timings.read_text())
+    ingestion = sum(seconds for step, seconds in steps["steps"].items() if step.startswith("raw__"))
+    build = steps["run_seconds"]
+
+    gib = peak / 2**30
+    rows = [
+        ("landing zone generated", f"{generation:8.1f} s", f"{landing_bytes / 2**20:.0f} MiB on disk (not counted)"),
+        ("ingestion (all sources)", f"{ingestion:8.1f} s", "sum of the raw/* steps"),
+        ("full build (the run)", f"{build:8.1f} s", f"target <= {TARGET_BUILD_SECONDS:.0f} s"),
+        ("process wall time", f"{wall:8.1f} s", "includes Python start-up and loading definitions"),
+        ("peak memory (tree)", f"{gib:8.2f} GiB", f"target <= {TARGET_PEAK_GIB:.0f} GiB"),
+    ]
+    print(f"\nBenchmark: {arguments.touchpoints:,} touchpoints, {os.cpu_count()} cores")
+    for name, value, note in rows:
+        print(f"  {name:<26}{value:>12}   {note}")
+    print("  slowest steps:")
+    for step, seconds in sorted(steps["steps"].items(), key=lambda item: -item[1])[:8]:
+        print(f"    {step:<48}{seconds:8.2f} s")
+    if not arguments.keep and arguments.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    ok = build <= TARGET_BUILD_SECONDS and gib <= TARGET_PEAK_GIB
+    print(f"\n{'WITHIN' if ok else 'OVER'} TARGET")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
