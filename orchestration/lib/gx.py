@@ -8,7 +8,9 @@ marts or aggregates, never raw touchpoints.
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,21 @@ DATASOURCE = "warehouse"
 BATCH_DEFINITION = "whole_table"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+def import_in_background() -> threading.Thread:
+    """Start importing Great Expectations (about 4 s) on a daemon thread.
+
+    The checks that use it run minutes, or at least the ingestion, after the
+    code location loads; warming the import up meanwhile takes it off the
+    critical path of a run. pandas is imported first on the calling thread so
+    the two threads never race on the same half-initialised module.
+    """
+    import pandas  # noqa: F401
+
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True)
+    thread.start()
+    return thread
 
 
 @cache

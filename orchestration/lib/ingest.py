@@ -628,14 +628,14 @@ class StagedFile:
             """
         )
 
-    def add_to_batch(self, connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
-        """Append the spec's columns, in spec order, to ``_batch`` (absent optional columns as NULL)."""
+    def batch_select_sql(self, spec: SourceSpec) -> str:
+        """The spec's columns, in spec order, as ``h0..hN`` (absent optional columns as NULL)."""
         values = []
-        for column in spec.columns:
+        for index, column in enumerate(spec.columns):
             position = self.positions.get(column.header.lower())
-            values.append(f"c{position}" if position is not None else "cast(null as varchar)")
-        connection.execute(
-            f"insert into _batch select {self.index}, _record_no, _line_number, _shape, {', '.join(values)} "
+            values.append(f"{f'c{position}' if position is not None else 'cast(null as varchar)'} as h{index}")
+        return (
+            f"select {self.index} as _file_index, _record_no, _line_number, _shape, {', '.join(values)} "
             f"from {self.table('stage')}"
         )
 
@@ -723,7 +723,8 @@ class SourceLoad:
         finally:
             for staged in self.staged:
                 staged.drop(self.connection)
-            for table in ("_batch", "_validated", "_superseded"):
+            self.connection.execute("drop view if exists _batch")
+            for table in ("_validated", "_superseded"):
                 self.connection.execute(f"drop table if exists {table}")
 
     def _outcome(self, landing_file: LandingFile, file_hash: str, status: str, **fields) -> FileOutcome:
@@ -765,14 +766,15 @@ class SourceLoad:
     def _validate(self) -> None:
         """Type and judge every staged row of the files that have all required columns, in one statement."""
         connection, spec = self.connection, self.spec
-        text_columns = ", ".join(f"h{index} varchar" for index in range(len(spec.columns)))
-        connection.execute(
-            "create temp table _batch (_file_index integer, _record_no bigint, _line_number bigint, _shape varchar, "
-            f"{text_columns})"
-        )
-        for staged in self.staged:
-            if staged.index not in self.missing_columns:
-                staged.add_to_batch(connection, spec)
+        # A view, not a copy: the files' staged records are read once, by the validation below.
+        parts = [staged.batch_select_sql(spec) for staged in self.staged if staged.index not in self.missing_columns]
+        if not parts:
+            text_columns = ", ".join(f"cast(null as varchar) as h{index}" for index in range(len(spec.columns)))
+            parts = [
+                "select cast(null as integer) as _file_index, cast(null as bigint) as _record_no, "
+                f"cast(null as bigint) as _line_number, cast(null as varchar) as _shape, {text_columns} where false"
+            ]
+        connection.execute(f"create temp view _batch as {' union all '.join(parts)}")
         connection.execute(f"create temp table _validated as {validation_sql(spec, self.settings)}")
         keys = ", ".join(quote_identifier(column.name) for column in spec.key_columns)
         # A natural key repeated within a file: its last line stands, earlier lines are superseded.

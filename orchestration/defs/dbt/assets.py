@@ -8,6 +8,8 @@ become asset checks.
 
 import importlib.metadata
 import json
+import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
@@ -26,8 +28,9 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 LAYER_FOLDERS = {"staging", "intermediate", "marts"}
-# Tests of the project's own macros (inline fixtures): `make test` runs them, the pipeline does not.
-MACRO_SELF_TESTS = "tag:macro_self_test"
+# Tests of code rather than data: the project's own macros (inline fixtures) and dbt unit tests.
+# `make test` runs them (tests/unit/test_dbt_project.py); production builds leave them out, as dbt advises.
+CODE_TESTS = "tag:macro_self_test test_type:unit"
 
 
 class RoiDbtTranslator(DagsterDbtTranslator):
@@ -80,29 +83,48 @@ def _table_row_counts(keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
     return counts
 
 
+def _keep_partial_parse_state(invocation_target: Path) -> None:
+    """Keep this invocation's parse state for the next run (atomically).
+
+    dagster-dbt gives every invocation its own target folder, seeded from the
+    project's ``target/partial_parse.msgpack``. dbt re-parses fully when the
+    profile changed (e.g. another ``ROI_WAREHOUSE``); copying the fresh state
+    back makes the next run with the same settings parse partially again.
+    """
+    state = invocation_target / "partial_parse.msgpack"
+    if not state.exists():
+        return
+    destination = dbt_project.project_dir / "target" / "partial_parse.msgpack"
+    temporary = destination.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copyfile(state, temporary)
+    os.replace(temporary, destination)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    exclude=MACRO_SELF_TESTS,
+    exclude=CODE_TESTS,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run + test) the selected dbt models with the settings from the config file.
 
-    Events are collected while dbt runs (its log streams to the run log as it
-    goes) and yielded once it has released the warehouse file, with the row
-    count of each table added.
+    Test results stream to Dagster as dbt reports them; model materializations
+    are held until dbt has released the warehouse file, to carry the row count
+    of each table.
     """
     invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars())], context=context, raise_on_error=False)
-    events = list(invocation.stream())
-    outputs = [event for event in events if isinstance(event, dg.Output)]
-    counts = _table_row_counts([context.asset_key_for_output(event.output_name) for event in outputs])
-    for event in events:
+    outputs: list[dg.Output] = []
+    for event in invocation.stream():
         if isinstance(event, dg.Output):
-            count = counts.get(context.asset_key_for_output(event.output_name))
-            if count is not None:
-                event = event.with_metadata({**event.metadata, "dagster/row_count": count})
-        yield event
+            outputs.append(event)
+        else:
+            yield event
+    counts = _table_row_counts([context.asset_key_for_output(output.output_name) for output in outputs])
+    for output in outputs:
+        count = counts.get(context.asset_key_for_output(output.output_name))
+        yield output if count is None else output.with_metadata({**output.metadata, "dagster/row_count": count})
+    _keep_partial_parse_state(invocation.target_path)
     errors = failed_nodes(invocation.get_artifact("run_results.json"))
     if errors:
         raise dg.Failure(

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import ingest_assets
+from orchestration.defs.ingest.assets import ingest_landing_zone
 
 
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=ingest_assets)
+    return dg.Definitions(assets=[ingest_landing_zone])

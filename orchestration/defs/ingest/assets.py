@@ -144,11 +144,9 @@ def _files_markdown(report: SourceLoadReport) -> str:
     return "\n".join(lines) if report.outcomes else "No new files."
 
 
-def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
-    key = dg.AssetKey(["raw", spec.name])
-
-    @dg.asset(
-        key=key,
+def source_spec(spec: SourceSpec) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=dg.AssetKey(["raw", spec.name]),
         group_name="ingest",
         kinds={"duckdb"},
         description=f"{spec.description}\n\nLoaded from `<landing>/{spec.folder}/` (*.csv, *.csv.gz, *.parquet); "
@@ -159,40 +157,56 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             "natural_key": ", ".join(spec.natural_key),
             "optional_source": spec.optional,
         },
-        check_specs=[
-            dg.AssetCheckSpec(
-                ROWS_ACCOUNTED_FOR,
-                asset=key,
-                blocking=True,
-                description="Every row read is loaded or rejected; raw and audit tables agree with the file log.",
-            ),
-            dg.AssetCheckSpec(NO_REJECTED_ROWS, asset=key, description="Rows or files rejected in this load."),
-            dg.AssetCheckSpec(LANDING_FOLDER_PRESENT, asset=key, description="The source folder exists."),
-        ],
     )
-    def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse):
-        landing_dir = Path(warehouse.landing_dir)
-        with warehouse.connect() as connection:
+
+
+def source_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
+    key = dg.AssetKey(["raw", spec.name])
+    return [
+        dg.AssetCheckSpec(
+            ROWS_ACCOUNTED_FOR,
+            asset=key,
+            blocking=True,
+            description="Every row read is loaded or rejected; raw and audit tables agree with the file log.",
+        ),
+        dg.AssetCheckSpec(NO_REJECTED_ROWS, asset=key, description="Rows or files rejected in this load."),
+        dg.AssetCheckSpec(LANDING_FOLDER_PRESENT, asset=key, description="The source folder exists."),
+    ]
+
+
+@dg.multi_asset(
+    name="ingest_landing_zone",
+    specs=[source_spec(spec) for spec in SOURCES],
+    check_specs=[check for spec in SOURCES for check in source_check_specs(spec)],
+    can_subset=True,
+    description="Load new landing files into raw.<source>, one asset per source (selectable one by one).",
+)
+def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """One step for all sources: one connection, one Dagster step, each source still its own asset."""
+    landing_dir = Path(warehouse.landing_dir)
+    selected_checks = context.selected_asset_check_keys
+    with warehouse.connect() as connection:
+        for spec in SOURCES:
+            key = dg.AssetKey(["raw", spec.name])
+            if key not in context.selected_asset_keys:
+                continue
             report = ingest_source(connection, spec, landing_dir, config().ingestion, load_id=context.run_id)
             outcomes = [accounting(connection, spec), rejections(report), folder_present(spec, landing_dir)]
             checks.record(connection, outcomes, key, context.run_id)
-        _log_report(context, report)
-        yield dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": report.raw_row_count,
-                "files_found": report.files_found,
-                "files_new": len(report.outcomes),
-                "files_already_loaded": report.files_skipped,
-                "rows_read": report.rows_read,
-                "rows_loaded": report.rows_loaded,
-                "rows_rejected": report.rows_rejected,
-                "files": dg.MetadataValue.md(_files_markdown(report)),
-            }
-        )
-        for outcome in outcomes:
-            yield checks.to_asset_check_result(outcome)
-
-    return _ingest
-
-
-ingest_assets = [build_ingest_asset(spec) for spec in SOURCES]
+            _log_report(context, report)
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={
+                    "dagster/row_count": report.raw_row_count,
+                    "files_found": report.files_found,
+                    "files_new": len(report.outcomes),
+                    "files_already_loaded": report.files_skipped,
+                    "rows_read": report.rows_read,
+                    "rows_loaded": report.rows_loaded,
+                    "rows_rejected": report.rows_rejected,
+                    "files": dg.MetadataValue.md(_files_markdown(report)),
+                },
+            )
+            for outcome in outcomes:
+                if dg.AssetCheckKey(key, outcome.name) in selected_checks:
+                    yield checks.to_asset_check_result(outcome, key)

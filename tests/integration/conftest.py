@@ -1,0 +1,112 @@
+"""The whole pipeline, built once per test session on a freshly generated landing zone.
+
+``built`` runs ``python -m orchestration.cli run`` in a subprocess (exactly what
+``make run`` does) with ROI_LANDING_DIR, ROI_WAREHOUSE and DAGSTER_HOME in a
+temporary folder, from a landing zone generated with a different seed than the
+shipped sample, so nothing passes by knowing the sample. Tests read the
+warehouse read-only and compare it with the generator's planted truth
+(``<landing>/_truth``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = 11
+TOUCHPOINTS = 20_000
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A landing zone, the warehouse built from it, and how to run the build again."""
+
+    root: Path
+    landing: Path
+    warehouse: Path
+    env: dict[str, str]
+    first_run: subprocess.CompletedProcess[str]
+
+    @property
+    def truth(self) -> Path:
+        return self.landing / "_truth"
+
+    def run(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.env, *arguments)
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.warehouse), read_only=True)
+
+
+def generate_landing(out: Path, *, seed: int = SEED, touchpoints: int = TOUCHPOINTS) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "seeds/generate.py",
+            "--out",
+            str(out),
+            "--seed",
+            str(seed),
+            "--touchpoints",
+            str(touchpoints),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+
+
+def pipeline_env(root: Path, landing: Path) -> dict[str, str]:
+    dagster_home = root / "dagster_home"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "orchestration" / "dagster.yaml", dagster_home / "dagster.yaml")
+    return {
+        **os.environ,
+        "ROI_LANDING_DIR": str(landing),
+        "ROI_WAREHOUSE": str(root / "roi.duckdb"),
+        "DAGSTER_HOME": str(dagster_home),
+        "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+
+
+def run_cli(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *(arguments or ("run", "--log-level", "WARNING"))],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    root = tmp_path_factory.mktemp("pipeline")
+    landing = root / "landing"
+    generate_landing(landing)
+    env = pipeline_env(root, landing)
+    first = run_cli(env)
+    pipeline = Pipeline(root=root, landing=landing, warehouse=root / "roi.duckdb", env=env, first_run=first)
+    assert first.returncode == 0, f"the build failed:\n{first.stdout[-8000:]}\n{first.stderr[-8000:]}"
+    yield pipeline
+
+
+@pytest.fixture
+def db(built: Pipeline) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = built.connect()
+    try:
+        yield connection
+    finally:
+        connection.close()
