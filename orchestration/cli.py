@@ -152,6 +152,7 @@ def run(job_name: str = "build_warehouse", *, log_level: str = "INFO", timings: 
     print(f"Currency      {settings.reporting_currency()}")
     job = defs.resolve_job_def(job_name)
     started = time.monotonic()
+    # The lock (re-entrant: the run's Warehouse resource takes it too) covers the summary's reads as well.
     with warehouse_lock(warehouse), _instance() as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -162,7 +163,7 @@ def run(job_name: str = "build_warehouse", *, log_level: str = "INFO", timings: 
         if timings is not None:
             steps = step_timings(instance, result.run_id)
             timings.write_text(json.dumps({"run_seconds": round(elapsed, 3), "steps": steps}, indent=2))
-    return print_summary(result, warehouse, elapsed)
+        return print_summary(result, warehouse, elapsed)
 
 
 def prepare() -> int:

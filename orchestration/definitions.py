@@ -2,13 +2,15 @@
 
 import dagster as dg
 
-from orchestration.defs import dbt, ingest, pipeline, quality
+from orchestration.defs import dbt, ingest, pipeline, publish, quality
 from orchestration.defs.resources import warehouse_from_env
 
 defs = dg.Definitions.merge(
     ingest.defs(),
     dbt.defs(),
     quality.defs(),
+    publish.defs(upstream=dbt.mart_keys()),
     pipeline.defs(),
-    dg.Definitions(resources={"warehouse": warehouse_from_env()}),
+    # One process per run: DuckDB admits a single writer, so steps take turns on the file.
+    dg.Definitions(resources={"warehouse": warehouse_from_env()}, executor=dg.in_process_executor),
 )

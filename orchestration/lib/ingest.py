@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.settings import DBT_PROJECT_DIR, IngestionSettings
 from orchestration.lib.sources import LINEAGE_COLUMNS, Column, Kind, SourceSpec
 
@@ -828,6 +829,7 @@ class SourceLoad:
                 self._insert_rejected_rows(staged)
             for outcome in self.outcomes:
                 self._record_file(outcome)
+            failpoint(f"ingest:before_commit:{self.spec.name}")
         except BaseException:
             connection.execute("rollback")
             raise

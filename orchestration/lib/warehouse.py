@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 
@@ -85,22 +87,42 @@ def ensure_audit_schema(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(statement)
 
 
+_held_locks: dict[Path, tuple[int, TextIO]] = {}
+_held_locks_guard = threading.Lock()
+
+
 @contextmanager
 def warehouse_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock next to the warehouse file for a whole run.
+    """Hold an exclusive lock next to the warehouse file, across processes.
 
-    A second run started meanwhile waits here instead of failing on DuckDB's
-    own file lock half-way through.
+    A run holds it from its first step to its last (see ``Warehouse`` in
+    ``defs/resources.py``), and the CLI from the start of a run to the end of
+    its summary; a second run started meanwhile waits here instead of failing
+    on DuckDB's own file lock half-way through. Re-entrant within a process.
     """
-    lock_path = path.with_name(path.name + ".run.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
+    lock_path = path.with_name(path.name + ".run.lock").resolve()
+    with _held_locks_guard:
+        held = _held_locks.get(lock_path)
+        if held is not None:
+            _held_locks[lock_path] = (held[0] + 1, held[1])
+    if held is None:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed when the outermost holder releases
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(os.getpid()))
-            handle.flush()
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        with _held_locks_guard:
+            _held_locks[lock_path] = (1, handle)
+    try:
+        yield
+    finally:
+        with _held_locks_guard:
+            count, handle = _held_locks[lock_path]
+            if count > 1:
+                _held_locks[lock_path] = (count - 1, handle)
+            else:
+                del _held_locks[lock_path]
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                handle.close()

@@ -80,15 +80,32 @@ def pipeline_env(root: Path, landing: Path) -> dict[str, str]:
     }
 
 
+def cli_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "orchestration.cli", *(arguments or ("run", "--log-level", "WARNING"))]
+
+
 def run_cli(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in its own session, so a crash test can kill its whole process group."""
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *(arguments or ("run", "--log-level", "WARNING"))],
+        cli_command(*arguments),
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
         check=False,
+        start_new_session=True,
     )
+
+
+def mart_rows(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every row of every mart, sorted: what a reader of the marts sees."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+        return {
+            table: connection.execute(f'select * from marts."{table}" order by all').fetchall() for (table,) in tables
+        }
 
 
 @pytest.fixture(scope="session")

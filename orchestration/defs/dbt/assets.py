@@ -20,6 +20,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.ingest import quote_identifier
 from orchestration.lib.settings import DBT_PROJECT_DIR, DBT_TARGET, dbt_vars, warehouse_path
 from orchestration.lib.warehouse import connect
@@ -118,6 +119,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
     for event in invocation.stream():
         if isinstance(event, dg.Output):
             outputs.append(event)
+            failpoint("dbt:after_first_model")
         else:
             yield event
     counts = _table_row_counts([context.asset_key_for_output(output.output_name) for output in outputs])

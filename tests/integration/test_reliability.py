@@ -1,0 +1,159 @@
+"""Crash and rerun safety, serialised runs, and readers during a run (issue: reliability).
+
+Every test here builds its own small warehouse from one small generated
+landing zone; the reference is an uninterrupted build of the same files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+
+from orchestration.lib import snapshot
+from tests.integration.conftest import REPO, cli_command, generate_landing, mart_rows, pipeline_env, run_cli
+
+SMALL = 3_000
+
+
+@pytest.fixture(scope="module")
+def small_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    landing = tmp_path_factory.mktemp("small") / "landing"
+    generate_landing(landing, seed=5, touchpoints=SMALL)
+    return landing
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory, small_landing: Path) -> dict[str, list[tuple]]:
+    root = tmp_path_factory.mktemp("reference")
+    result = run_cli(pipeline_env(root, small_landing))
+    assert result.returncode == 0, result.stdout[-4000:]
+    return mart_rows(root / "roi.duckdb")
+
+
+def _count(warehouse: Path, sql: str) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(sql).fetchall()[0][0]
+
+
+def test_a_run_killed_during_ingestion_leaves_no_partial_file_and_the_rerun_matches(
+    tmp_path: Path, small_landing: Path, reference: dict[str, list[tuple]]
+):
+    env = pipeline_env(tmp_path, small_landing)
+    killed = run_cli({**env, "ROI_FAILPOINTS": "ingest:before_commit:touchpoints"})
+    assert killed.returncode == -signal.SIGKILL
+    warehouse = tmp_path / "roi.duckdb"
+    # Sources loaded before the kill are committed; the one being committed left nothing behind.
+    assert _count(warehouse, "select count(*) from audit.load_files where source = 'google_ads'") > 0
+    assert _count(warehouse, "select count(*) from audit.load_files where source = 'touchpoints'") == 0
+    assert _count(warehouse, "select count(*) from raw.touchpoints") == 0
+    assert _count(warehouse, "select count(*) from audit.rejected_rows where source = 'touchpoints'") == 0
+
+    rerun = run_cli(env)
+    assert rerun.returncode == 0, rerun.stdout[-4000:]
+    assert mart_rows(warehouse) == reference
+    loaded_twice = _count(
+        warehouse,
+        "select count(*) from (select source, file_hash from audit.load_files group by all having count(*) > 1)",
+    )
+    assert loaded_twice == 0
+
+
+def test_a_run_killed_during_the_dbt_build_recovers_on_rerun(
+    tmp_path: Path, small_landing: Path, reference: dict[str, list[tuple]]
+):
+    env = pipeline_env(tmp_path, small_landing)
+    killed = run_cli({**env, "ROI_FAILPOINTS": "dbt:after_first_model"})
+    assert killed.returncode == -signal.SIGKILL
+    rerun = run_cli(env)
+    assert rerun.returncode == 0, rerun.stdout[-4000:]
+    assert "0 new file(s)" in rerun.stdout, "the files committed before the kill are not loaded again"
+    assert mart_rows(tmp_path / "roi.duckdb") == reference
+
+
+def test_two_runs_started_at_once_are_serialised(tmp_path: Path, small_landing: Path):
+    env = pipeline_env(tmp_path, small_landing)
+    runs = [
+        subprocess.Popen(cli_command(), cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    new_files = sorted(int(output.split(" new file(s)")[0].rsplit("Files", 1)[1]) for output in outputs)
+    assert new_files[0] == 0 and new_files[1] > 0, "one run loaded the files, the other found nothing new"
+    warehouse = tmp_path / "roi.duckdb"
+    assert (
+        _count(
+            warehouse, "select count(*) from (select file_hash from audit.load_files group by 1 having count(*) > 1)"
+        )
+        == 0
+    )
+
+
+def test_readers_of_the_snapshot_are_never_blocked_and_never_see_a_half_built_state(
+    tmp_path: Path, small_landing: Path
+):
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    env = pipeline_env(tmp_path, landing)
+    assert run_cli(env).returncode == 0
+    warehouse = tmp_path / "roi.duckdb"
+    # No pool: like a BI tool that reconnects per query. (A pooled connection keeps reading the snapshot it
+    # opened, whole and consistent, until it is recycled.)
+    engine = sa.create_engine(snapshot.sqlalchemy_url(warehouse), poolclass=sa.pool.NullPool)
+    totals_sql = sa.text("select count(*), round(sum(spend_rc), 2) from marts.fct_marketing_spend_daily")
+
+    def read() -> tuple:
+        with engine.connect() as connection:
+            return tuple(connection.execute(totals_sql).fetchall()[0])
+
+    before = read()
+    # New spend arrives: a restated copy of one month with every amount doubled.
+    folder = landing / "marketing" / "other_spend"
+    month = sorted(folder.glob("*.csv"))[3]
+    lines = month.read_text().splitlines()
+    header = lines[0].split(",")
+    spend = header.index("spend")
+    doubled = [lines[0]] + [
+        ",".join(str(float(value) * 2) if i == spend else value for i, value in enumerate(line.split(",")))
+        for line in lines[1:]
+    ]
+    (folder / f"{month.stem}_zz_restated.csv").write_text("\n".join(doubled) + "\n")
+
+    seen: list[tuple] = []
+    errors: list[BaseException] = []
+    run = subprocess.Popen(
+        cli_command(),
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+    def keep_reading() -> None:
+        while run.poll() is None:
+            try:
+                seen.append(read())
+            except BaseException as error:
+                errors.append(error)
+            time.sleep(0.05)
+
+    reader = threading.Thread(target=keep_reading)
+    reader.start()
+    output, _ = run.communicate(timeout=600)
+    reader.join()
+    assert run.returncode == 0, output[-4000:]
+    after = read()
+    assert errors == []
+    assert len(seen) > 10, "the reader kept reading while the build ran"
+    assert after != before
+    assert set(seen) <= {before, after}, "a reader saw something other than a whole snapshot"
