@@ -40,6 +40,7 @@ from orchestration.lib.sources import LINEAGE_COLUMNS, Column, Kind, SourceSpec
 log = logging.getLogger(__name__)
 
 LANDING_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+MAX_HEADER_BYTES = 1 << 20
 CURRENCY_SEED = DBT_PROJECT_DIR / "seeds" / "iso_currencies.csv"
 
 
@@ -311,8 +312,11 @@ def column_rules(column: Column, value: str, settings: IngestionSettings) -> Col
             too_long,
             (f"not {_full_match(value, DECIMAL_PATTERN)} or {as_double} is null", Reason.INVALID_NUMBER),
             (f"abs({as_double}) > {limit} or {typed} is null", Reason.AMOUNT_OUT_OF_RANGE),
-            (f"{typed} < 0", Reason.NEGATIVE_AMOUNT),
         ]
+        if kind is Kind.NON_NEGATIVE_AMOUNT:
+            failures.append((f"{typed} < 0", Reason.NEGATIVE_AMOUNT))
+        if kind is Kind.RATE:
+            failures.append((f"{typed} <= 0", Reason.NON_POSITIVE_RATE))
         rules = ColumnRules(
             typed,
             f"{_full_match(value, DECIMAL_PATTERN)} and {typed} is not null and abs({typed}) <= {limit}{sign}",
@@ -438,14 +442,24 @@ def load_currency_codes(connection: duckdb.DuckDBPyConnection, seed: Path = CURR
 
 
 def read_header(connection: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> list[str]:
-    """The file's column names, in file order (a UTF-8 BOM is dropped)."""
+    """The file's column names, in file order (a UTF-8 BOM is dropped).
+
+    Only the header line is decoded here: a bad byte further down the file is
+    a problem of that row (rejected by the reader), not of the file.
+    """
     if landing_file.is_parquet:
         rows = connection.execute("describe select * from read_parquet(?)", [str(landing_file.path)]).fetchall()
         return [row[0] for row in rows]
     opener = gzip.open if landing_file.name.lower().endswith(".gz") else open
-    with opener(landing_file.path, "rt", encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), None)
-    if not header:
+    with opener(landing_file.path, "rb") as handle:
+        first_line = handle.readline(MAX_HEADER_BYTES)
+    first_line = first_line.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = first_line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LandingError(f"the header row is not valid UTF-8 ({error.reason} at byte {error.start})") from error
+    header = next(csv.reader([text.rstrip("\r\n")]), None)
+    if not header or header == [""]:
         raise LandingError("empty file: no header row")
     return header
 

@@ -1,0 +1,617 @@
+"""Write the hostile-input corpus: one folder per case under ``tests/corpus/hostile/``.
+
+Each case is a small landing zone (one source folder with one or more files)
+plus ``expected.json``: what the ingestion must do with it — load it, reject
+rows (with line and reason) or reject the file (with a message) — and why.
+``tests/integration/test_hostile_inputs.py`` loads every case next to a clean
+control file and checks the outcome, that rows read = loaded + rejected, and
+that the control file's rows are all still there.
+
+The files are committed; this script documents and regenerates them:
+
+    .venv/bin/python tests/corpus/make_corpus.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent / "hostile"
+
+FX_HEADER = "rate_date,from_currency,to_currency,rate"
+GOOGLE_HEADER = (
+    "segments.date,customer.id,customer.currency_code,campaign.id,campaign.name,"
+    "metrics.cost_micros,metrics.impressions,metrics.clicks,metrics.conversions,metrics.conversions_value"
+)
+TOUCH_HEADER = "touchpoint_id,anonymous_id,customer_id,occurred_at,utm_source,utm_medium,utm_campaign,touch_type"
+BUDGET_HEADER = "budget_version,fiscal_period,budget_line_id,channel,amount,currency,approved_at,approved_by"
+LINKEDIN_HEADER = (
+    "day,account_id,account_currency,campaign_urn,campaign_name,cost_in_local_currency,impressions,clicks,"
+    "external_website_conversions"
+)
+FOLDERS = {
+    "fx_rates": "finance/fx_rates",
+    "google_ads": "marketing/google_ads",
+    "touchpoints": "marketing/touchpoints",
+    "budgets": "finance/budgets",
+    "linkedin_ads": "marketing/linkedin_ads",
+}
+
+
+@dataclass
+class Case:
+    name: str
+    source: str
+    behaviour: str  # "loaded", "row rejected" or "file rejected"
+    description: str
+    files: dict[str, bytes | Callable[[Path], None]]
+    outcomes: dict[str, dict[str, object]]  # file -> status, rows_read, rows_loaded, rows_rejected, message?
+    rejected: list[tuple[str, int | None, str]] = field(default_factory=list)  # file, line, reason_code
+    loaded_values: dict[str, object] = field(default_factory=dict)  # optional checks on what landed
+
+
+def lines(*rows: str, newline: str = "\n") -> bytes:
+    return (newline.join(rows) + newline).encode()
+
+
+def fx(*rows: str) -> bytes:
+    return lines(FX_HEADER, *rows)
+
+
+def google(*rows: str) -> bytes:
+    return lines(GOOGLE_HEADER, *rows)
+
+
+def outcome(status: str, read: int, loaded: int, rejected: int, message: str | None = None) -> dict[str, object]:
+    result: dict[str, object] = {"status": status, "rows_read": read, "rows_loaded": loaded, "rows_rejected": rejected}
+    if message:
+        result["message_contains"] = message
+    return result
+
+
+def parquet_with_wrong_types(path: Path) -> None:
+    with duckdb.connect() as connection:
+        connection.execute(
+            "copy (select * from (values (20250303, 'EUR', 'USD', 'one point eight'), "
+            "(20250304, 'EUR', 'USD', '1.09')) as t(rate_date, from_currency, to_currency, rate)) "
+            f"to '{path}' (format parquet)"
+        )
+
+
+def parquet_good(path: Path) -> None:
+    with duckdb.connect() as connection:
+        connection.execute(
+            "copy (select date '2025-03-05' as rate_date, 'EUR' as from_currency, 'USD' as to_currency, "
+            f"1.1::decimal(10, 4) as rate) to '{path}' (format parquet)"
+        )
+
+
+def truncated_gzip() -> bytes:
+    full = gzip.compress(fx(*(f"2025-03-{day:02d},EUR,USD,1.0{day % 10}" for day in range(1, 29))) * 50, mtime=0)
+    return full[: len(full) // 2]
+
+
+CASES: list[Case] = [
+    Case(
+        "missing_required_column",
+        "fx_rates",
+        "file rejected",
+        "The `rate` column is absent: every row is rejected with `missing_columns`, the file is marked rejected.",
+        {"fx.csv": lines("rate_date,from_currency,to_currency", "2025-03-03,EUR,USD", "2025-03-04,EUR,USD")},
+        {"fx.csv": outcome("rejected", 2, 0, 2, "rate")},
+        [("fx.csv", 2, "missing_columns"), ("fx.csv", 3, "missing_columns")],
+    ),
+    Case(
+        "extra_columns",
+        "fx_rates",
+        "loaded",
+        "Columns not in the contract are ignored.",
+        {"fx.csv": lines(f"{FX_HEADER},source,comment", "2025-03-03,EUR,USD,1.08,ECB,fine")},
+        {"fx.csv": outcome("loaded", 1, 1, 0)},
+    ),
+    Case(
+        "reordered_columns",
+        "fx_rates",
+        "loaded",
+        "Columns are matched by name, in any order.",
+        {"fx.csv": lines("rate,to_currency,rate_date,from_currency", "1.08,USD,2025-03-03,EUR")},
+        {"fx.csv": outcome("loaded", 1, 1, 0)},
+        loaded_values={"rate": 1.08},
+    ),
+    Case(
+        "header_case_and_padding",
+        "fx_rates",
+        "loaded",
+        "Header names match case-insensitively; values are trimmed of surrounding blanks.",
+        {"fx.csv": lines("RATE_DATE,From_Currency,TO_CURRENCY,Rate", " 2025-03-03 , eur ,USD, 1.08 ")},
+        {"fx.csv": outcome("loaded", 1, 1, 0)},
+    ),
+    Case(
+        "empty_file",
+        "fx_rates",
+        "file rejected",
+        "A zero-byte file has no header: rejected with a message, nothing read.",
+        {"fx.csv": b""},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file")},
+    ),
+    Case(
+        "only_a_byte_order_mark",
+        "fx_rates",
+        "file rejected",
+        "A file holding only a UTF-8 BOM has no header either.",
+        {"fx.csv": b"\xef\xbb\xbf"},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file")},
+    ),
+    Case(
+        "header_only",
+        "fx_rates",
+        "loaded",
+        "A header without rows is a valid, empty drop.",
+        {"fx.csv": fx()},
+        {"fx.csv": outcome("loaded", 0, 0, 0)},
+    ),
+    Case(
+        "byte_order_mark",
+        "fx_rates",
+        "loaded",
+        "A UTF-8 BOM before the header is ignored.",
+        {"fx.csv": b"\xef\xbb\xbf" + fx("2025-03-03,EUR,USD,1.08")},
+        {"fx.csv": outcome("loaded", 1, 1, 0)},
+    ),
+    Case(
+        "crlf_line_endings",
+        "fx_rates",
+        "loaded",
+        "Windows line endings load like Unix ones.",
+        {"fx.csv": lines(FX_HEADER, "2025-03-03,EUR,USD,1.08", "2025-03-04,EUR,USD,1.09", newline="\r\n")},
+        {"fx.csv": outcome("loaded", 2, 2, 0)},
+    ),
+    Case(
+        "mixed_line_endings",
+        "fx_rates",
+        "file rejected",
+        "CRLF and LF mixed in one file cannot be parsed reliably by DuckDB's reader: the file is rejected "
+        "with the reader's message, nothing of it is loaded.",
+        {"fx.csv": (FX_HEADER + "\r\n2025-03-03,EUR,USD,1.08\n2025-03-04,EUR,USD,1.09\r\n").encode()},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "unreadable file")},
+    ),
+    Case(
+        "non_utf8_bytes",
+        "fx_rates",
+        "row rejected",
+        "A Latin-1 byte in one row rejects that row (`invalid_encoding`); the others load.",
+        {"fx.csv": fx("2025-03-03,EUR,USD,1.08") + b"2025-03-04,EUR,USD,1.\xe909\n" + b"2025-03-05,EUR,USD,1.10\n"},
+        {"fx.csv": outcome("loaded", 3, 2, 1)},
+        [("fx.csv", 3, "invalid_encoding")],
+    ),
+    Case(
+        "non_utf8_header",
+        "fx_rates",
+        "file rejected",
+        "A header that is not UTF-8 cannot be matched to the contract: the file is rejected.",
+        {"fx.csv": b"rate_d\xe9te,from_currency,to_currency,rate\n2025-03-03,EUR,USD,1.08\n"},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "not valid UTF-8")},
+    ),
+    Case(
+        "quoted_newlines",
+        "google_ads",
+        "row rejected",
+        "A quoted campaign name spanning two lines is one record; the bad row after it is reported on its "
+        "physical line (5), not its record number.",
+        {
+            "g.csv": google(
+                '2025-03-01,111,USD,1,"Brand\nsearch",1000000,,,,',
+                '2025-03-02,111,USD,1,"Brand ""exact""",2000000,,,,',
+                "2025-03-03,111,USD,1,Brand,abc,,,,",
+            )
+        },
+        {"g.csv": outcome("loaded", 3, 2, 1)},
+        [("g.csv", 5, "invalid_number")],
+    ),
+    Case(
+        "unterminated_quote",
+        "fx_rates",
+        "row rejected",
+        "A quote that never closes swallows the rest of the file into one malformed record: it is rejected "
+        "with its raw content (nothing silently dropped); the rows before it load.",
+        {"fx.csv": fx("2025-03-03,EUR,USD,1.08", '2025-03-04,"EUR,USD,1.09', "2025-03-05,EUR,USD,1.10")},
+        {"fx.csv": outcome("loaded", 2, 1, 1)},
+        [("fx.csv", 3, "malformed_row")],
+    ),
+    Case(
+        "decimal_comma_quoted",
+        "fx_rates",
+        "row rejected",
+        'A decimal comma ("1,08") is not a number in this contract.',
+        {"fx.csv": fx('2025-03-03,EUR,USD,"1,08"', "2025-03-04,EUR,USD,1.09")},
+        {"fx.csv": outcome("loaded", 2, 1, 1)},
+        [("fx.csv", 2, "invalid_number")],
+    ),
+    Case(
+        "decimal_comma_unquoted",
+        "fx_rates",
+        "row rejected",
+        "An unquoted decimal comma adds a field: the record no longer matches the header (`malformed_row`).",
+        {"fx.csv": fx("2025-03-03,EUR,USD,1,08", "2025-03-04,EUR,USD,1.09")},
+        {"fx.csv": outcome("loaded", 2, 1, 1)},
+        [("fx.csv", 2, "malformed_row")],
+    ),
+    Case(
+        "decimal_comma_unquoted_last_field_empty",
+        "google_ads",
+        "row rejected",
+        "The shifted record ends with an empty field, which DuckDB alone would drop silently: caught as "
+        "one field too many.",
+        {"g.csv": google("2025-03-03,111,USD,1,Brand,1000,7,1,0,0", "2025-03-04,111,USD,1,Brand,12,50,7,1,0,")},
+        {"g.csv": outcome("loaded", 2, 1, 1)},
+        [("g.csv", 3, "malformed_row")],
+    ),
+    Case(
+        "thousands_separators",
+        "google_ads",
+        "row rejected",
+        'Thousands separators ("1,234,000" quoted, "1 234 000") are not numbers.',
+        {
+            "g.csv": google(
+                '2025-03-03,111,USD,1,Brand,"1,234,000",,,,',
+                "2025-03-04,111,USD,1,Brand,1 234 000,,,,",
+                "2025-03-05,111,USD,1,Brand,1234000,,,,",
+            )
+        },
+        {"g.csv": outcome("loaded", 3, 1, 2)},
+        [("g.csv", 2, "invalid_number"), ("g.csv", 3, "invalid_number")],
+    ),
+    Case(
+        "negative_spend",
+        "google_ads",
+        "row rejected",
+        "Platform spend cannot be negative.",
+        {"g.csv": google("2025-03-03,111,USD,1,Brand,-1000000,,,,", "2025-03-04,111,USD,1,Brand,1000000,,,,")},
+        {"g.csv": outcome("loaded", 2, 1, 1)},
+        [("g.csv", 2, "negative_amount")],
+    ),
+    Case(
+        "absurd_amounts",
+        "budgets",
+        "row rejected",
+        "Amounts beyond 1e12 (here 1e18 and 25 digits) are implausible and rejected; a large but plausible one loads.",
+        {
+            "b.csv": lines(
+                BUDGET_HEADER,
+                "FY2025_original,2025-01,BL-1,paid_search,1e18,USD,2024-12-10T09:00:00Z,cfo",
+                "FY2025_original,2025-02,BL-1,paid_search,9999999999999999999999999,USD,2024-12-10T09:00:00Z,cfo",
+                "FY2025_original,2025-03,BL-1,paid_search,250000000,USD,2024-12-10T09:00:00Z,cfo",
+            )
+        },
+        {"b.csv": outcome("loaded", 3, 1, 2)},
+        [("b.csv", 2, "amount_out_of_range"), ("b.csv", 3, "amount_out_of_range")],
+    ),
+    Case(
+        "zero_and_negative_rates",
+        "fx_rates",
+        "row rejected",
+        "An exchange rate must be positive.",
+        {"fx.csv": fx("2025-03-03,EUR,USD,0", "2025-03-04,EUR,USD,-1.08", "2025-03-05,EUR,USD,1.08")},
+        {"fx.csv": outcome("loaded", 3, 1, 2)},
+        [("fx.csv", 2, "non_positive_rate"), ("fx.csv", 3, "non_positive_rate")],
+    ),
+    Case(
+        "dates_out_of_range",
+        "fx_rates",
+        "row rejected",
+        "Dates before 1990 or after 2100 (config `ingestion.min_date`/`max_date`) are rejected.",
+        {"fx.csv": fx("1899-12-31,EUR,USD,1.08", "2150-01-01,EUR,USD,1.08", "2025-03-03,EUR,USD,1.08")},
+        {"fx.csv": outcome("loaded", 3, 1, 2)},
+        [("fx.csv", 2, "date_out_of_range"), ("fx.csv", 3, "date_out_of_range")],
+    ),
+    Case(
+        "dates_in_other_formats",
+        "fx_rates",
+        "row rejected",
+        "Only YYYY-MM-DD is a date: 03/04/2025, 2025/03/04, 20250304, 4 Mar 2025, 2025-3-4 and 2025-02-30 "
+        "are rejected.",
+        {
+            "fx.csv": fx(
+                "03/04/2025,EUR,USD,1.08",
+                "2025/03/04,EUR,USD,1.08",
+                "20250304,EUR,USD,1.08",
+                "4 Mar 2025,EUR,USD,1.08",
+                "2025-3-4,EUR,USD,1.08",
+                "2025-02-30,EUR,USD,1.08",
+                "2025-03-04,EUR,USD,1.08",
+            )
+        },
+        {"fx.csv": outcome("loaded", 7, 1, 6)},
+        [("fx.csv", line, "invalid_date") for line in range(2, 8)],
+    ),
+    Case(
+        "timestamps_without_offsets",
+        "touchpoints",
+        "row rejected",
+        "A timestamp must carry its UTC offset or Z; a local time is ambiguous and rejected, a malformed one too.",
+        {
+            "t.csv": lines(
+                TOUCH_HEADER,
+                "t1,a1,,2025-03-01T14:05:00,google,cpc,brand,click",
+                "t2,a1,,2025-03-01 14:05,google,cpc,brand,click",
+                "t3,a1,,2025-03-01T25:05:00+01:00,google,cpc,brand,click",
+                "t4,a1,,2025-03-01T14:05:00+01:00,google,cpc,brand,click",
+                "t5,a1,,2025-03-01T14:05:00Z,google,cpc,brand,click",
+            )
+        },
+        {"t.csv": outcome("loaded", 5, 2, 3)},
+        [
+            ("t.csv", 2, "timestamp_without_offset"),
+            ("t.csv", 3, "timestamp_without_offset"),
+            ("t.csv", 4, "invalid_timestamp"),
+        ],
+    ),
+    Case(
+        "unknown_currencies",
+        "fx_rates",
+        "row rejected",
+        "Currency codes must be ISO 4217 (XXX 'no currency' and XTS 'testing' excluded); lower case is normalised.",
+        {
+            "fx.csv": fx(
+                "2025-03-03,XYZ,USD,1.08",
+                "2025-03-03,EURO,USD,1.08",
+                "2025-03-03,XXX,USD,1.08",
+                "2025-03-03,US$,EUR,1.08",
+                "2025-03-03,gbp,USD,1.27",
+            )
+        },
+        {"fx.csv": outcome("loaded", 5, 1, 4)},
+        [("fx.csv", line, "unknown_currency") for line in range(2, 6)],
+    ),
+    Case(
+        "invalid_periods",
+        "budgets",
+        "row rejected",
+        "A fiscal period is YYYY-MM: 2025-13, 2025-1 and 202501 are rejected.",
+        {
+            "b.csv": lines(
+                BUDGET_HEADER,
+                "FY2025_original,2025-13,BL-1,paid_search,100,USD,2024-12-10T09:00:00Z,cfo",
+                "FY2025_original,2025-1,BL-1,paid_search,100,USD,2024-12-10T09:00:00Z,cfo",
+                "FY2025_original,202501,BL-1,paid_search,100,USD,2024-12-10T09:00:00Z,cfo",
+                "FY2025_original,2025-01,BL-1,paid_search,100,USD,2024-12-10T09:00:00Z,cfo",
+            )
+        },
+        {"b.csv": outcome("loaded", 4, 1, 3)},
+        [("b.csv", 2, "invalid_period"), ("b.csv", 3, "invalid_period"), ("b.csv", 4, "invalid_period")],
+    ),
+    Case(
+        "missing_keys",
+        "google_ads",
+        "row rejected",
+        "An empty natural-key field (campaign.id, customer.id) rejects the row.",
+        {
+            "g.csv": google(
+                "2025-03-03,111,USD,,Brand,1000,,,,",
+                "2025-03-03,,USD,1,Brand,1000,,,,",
+                "2025-03-03,111,USD,1,Brand,1000,,,,",
+            )
+        },
+        {"g.csv": outcome("loaded", 3, 1, 2)},
+        [("g.csv", 2, "missing_key"), ("g.csv", 3, "missing_key")],
+    ),
+    Case(
+        "fractional_micros",
+        "google_ads",
+        "row rejected",
+        "cost_micros is an integer: 1234.5 is rejected rather than rounded.",
+        {"g.csv": google("2025-03-03,111,USD,1,Brand,1234.5,,,,", "2025-03-04,111,USD,1,Brand,1234,,,,")},
+        {"g.csv": outcome("loaded", 2, 1, 1)},
+        [("g.csv", 2, "invalid_number")],
+    ),
+    Case(
+        "bad_linkedin_urn",
+        "linkedin_ads",
+        "row rejected",
+        "campaign_urn must be urn:li:sponsoredCampaign:<digits>.",
+        {
+            "l.csv": lines(
+                LINKEDIN_HEADER,
+                "2025-03-03,508,GBP,urn:li:sponsoredCampaign:abc,B2B,10.5,,,",
+                "2025-03-03,508,GBP,12345,B2B,10.5,,,",
+                "2025-03-03,508,GBP,urn:li:sponsoredCampaign:12345,B2B,10.5,,,",
+            )
+        },
+        {"l.csv": outcome("loaded", 3, 1, 2)},
+        [("l.csv", 2, "invalid_format"), ("l.csv", 3, "invalid_format")],
+    ),
+    Case(
+        "duplicate_keys_within_a_file",
+        "fx_rates",
+        "row rejected",
+        "The same natural key twice in one file: the last line stands, the earlier one is rejected as "
+        "`duplicate_key_in_file` naming the line that supersedes it.",
+        {"fx.csv": fx("2025-03-03,EUR,USD,1.08", "2025-03-03,EUR,USD,1.09")},
+        {"fx.csv": outcome("loaded", 2, 1, 1)},
+        [("fx.csv", 2, "duplicate_key_in_file")],
+        loaded_values={"rate": 1.09},
+    ),
+    Case(
+        "duplicate_keys_across_files",
+        "fx_rates",
+        "loaded",
+        "A later file (by name) repeating a key restates it: both versions are kept in raw for lineage and "
+        "staging serves the later one.",
+        {"fx_2025-03.csv": fx("2025-03-03,EUR,USD,1.08"), "fx_2025-03_restated.csv": fx("2025-03-03,EUR,USD,1.0815")},
+        {"fx_2025-03.csv": outcome("loaded", 1, 1, 0), "fx_2025-03_restated.csv": outcome("loaded", 1, 1, 0)},
+    ),
+    Case(
+        "same_content_twice",
+        "fx_rates",
+        "loaded",
+        "A re-dropped copy of an already loaded file (same bytes, another name) is recorded but not loaded again.",
+        {"a.csv": fx("2025-03-10,EUR,USD,1.11"), "b_copy.csv": fx("2025-03-10,EUR,USD,1.11")},
+        {"a.csv": outcome("loaded", 1, 1, 0), "b_copy.csv": outcome("duplicate_content", 0, 0, 0, "same content")},
+    ),
+    Case(
+        "truncated_gzip",
+        "fx_rates",
+        "file rejected",
+        "A gzip cut off mid-stream is unreadable: rejected with the reader's message, none of its rows loaded "
+        "(a file is loaded whole or not at all).",
+        {"fx.csv.gz": truncated_gzip()},
+        {"fx.csv.gz": outcome("rejected", 0, 0, 0, "unreadable file")},
+    ),
+    Case(
+        "gzip_ok",
+        "fx_rates",
+        "loaded",
+        "A well-formed gzip loads like its CSV.",
+        {"fx.csv.gz": gzip.compress(fx("2025-03-03,EUR,USD,1.08"), mtime=0)},
+        {"fx.csv.gz": outcome("loaded", 1, 1, 0)},
+    ),
+    Case(
+        "parquet_wrong_types",
+        "fx_rates",
+        "row rejected",
+        "Parquet with an integer date column and a text rate: each value is validated like CSV text, "
+        "so 20250303 is not a date and 'one point eight' not a number.",
+        {"fx.parquet": parquet_with_wrong_types},
+        {"fx.parquet": outcome("loaded", 2, 0, 2)},
+        [("fx.parquet", 1, "invalid_date"), ("fx.parquet", 2, "invalid_date")],
+    ),
+    Case(
+        "parquet_typed",
+        "fx_rates",
+        "loaded",
+        "Parquet with proper DATE and DECIMAL columns loads.",
+        {"fx.parquet": parquet_good},
+        {"fx.parquet": outcome("loaded", 1, 1, 0)},
+    ),
+    Case(
+        "file_name_with_spaces_unicode_and_shell_metacharacters",
+        "fx_rates",
+        "loaded",
+        "The file name is only ever a bound parameter and an audit value: spaces, unicode, quotes and shell "
+        "metacharacters are harmless.",
+        {"rates ünïcødé $(touch pwned); 'q' \"d\" `x` | & *.csv": fx("2025-03-03,EUR,USD,1.08")},
+        {"rates ünïcødé $(touch pwned); 'q' \"d\" `x` | & *.csv": outcome("loaded", 1, 1, 0)},
+    ),
+    Case(
+        "sql_injection_in_values",
+        "google_ads",
+        "loaded",
+        "Values that look like SQL are data: stored verbatim, no statement is ever built from them.",
+        {
+            "g.csv": google(
+                "2025-03-03,111,USD,1'; drop table raw.google_ads; --,"
+                "\"Robert'); DROP TABLE audit.load_files;--\",1000,,,,"
+            )
+        },
+        {"g.csv": outcome("loaded", 1, 1, 0)},
+        loaded_values={"campaign_name": "Robert'); DROP TABLE audit.load_files;--"},
+    ),
+    Case(
+        "very_long_field",
+        "google_ads",
+        "row rejected",
+        "A 10,000-character campaign name exceeds `ingestion.max_text_length` (4096): rejected, not truncated.",
+        {"g.csv": google("2025-03-03,111,USD,1," + "x" * 10_000 + ",1000,,,,", "2025-03-04,111,USD,1,Brand,1000,,,,")},
+        {"g.csv": outcome("loaded", 2, 1, 1)},
+        [("g.csv", 2, "value_too_long")],
+    ),
+    Case(
+        "line_longer_than_the_reader_allows",
+        "fx_rates",
+        "row rejected",
+        "A 3 MB line exceeds DuckDB's maximum line size: that record is rejected, the rest loads.",
+        {"fx.csv": fx("2025-03-03,EUR,USD,1.08", "2025-03-04,EUR,USD," + "9" * 3_000_000, "2025-03-05,EUR,USD,1.1")},
+        {"fx.csv": outcome("loaded", 3, 2, 1)},
+        [("fx.csv", 3, "malformed_row")],
+    ),
+    Case(
+        "semicolon_delimited",
+        "fx_rates",
+        "file rejected",
+        "A European export with ';' has one column named after the whole header: required columns are "
+        "missing, so every row is rejected and the file marked rejected.",
+        {"fx.csv": lines("rate_date;from_currency;to_currency;rate", "2025-03-03;EUR;USD;1,08")},
+        {"fx.csv": outcome("rejected", 1, 0, 1, "rate_date")},
+        [("fx.csv", 2, "missing_columns")],
+    ),
+    Case(
+        "too_few_fields",
+        "fx_rates",
+        "row rejected",
+        "A record shorter than the header is malformed, not padded with empty values.",
+        {"fx.csv": fx("2025-03-03,EUR,USD", "2025-03-04,EUR,USD,1.09")},
+        {"fx.csv": outcome("loaded", 2, 1, 1)},
+        [("fx.csv", 2, "malformed_row")],
+    ),
+    Case(
+        "nul_byte_in_a_value",
+        "fx_rates",
+        "row rejected",
+        "A NUL byte inside a currency code makes it unknown.",
+        {"fx.csv": fx("2025-03-03,EU\x00R,USD,1.08", "2025-03-04,EUR,USD,1.09")},
+        {"fx.csv": outcome("loaded", 2, 1, 1)},
+        [("fx.csv", 2, "unknown_currency")],
+    ),
+    Case(
+        "partial_upload_and_hidden_files",
+        "fx_rates",
+        "loaded",
+        "Files still being uploaded (*.part, *.tmp) and hidden files (.x, _x) are ignored until renamed; "
+        "other extensions are not landing files.",
+        {
+            "fx.csv.part": fx("2025-03-03,EUR,USD,9.99"),
+            ".hidden.csv": fx("2025-03-03,EUR,USD,9.99"),
+            "_scratch.csv": fx("2025-03-03,EUR,USD,9.99"),
+            "notes.txt": b"not data",
+            "fx.csv": fx("2025-03-03,EUR,USD,1.08"),
+        },
+        {"fx.csv": outcome("loaded", 1, 1, 0)},
+    ),
+]
+
+
+def write_case(case: Case) -> None:
+    folder = ROOT / case.name / FOLDERS[case.source]
+    folder.mkdir(parents=True)
+    for name, content in case.files.items():
+        path = folder / name
+        if callable(content):
+            content(path)
+        else:
+            path.write_bytes(content)
+    expected = {
+        "source": case.source,
+        "behaviour": case.behaviour,
+        "description": case.description,
+        "files": case.outcomes,
+        "rejected": [list(row) for row in case.rejected],
+        "loaded_values": case.loaded_values,
+    }
+    (ROOT / case.name / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    if ROOT.exists():
+        shutil.rmtree(ROOT)
+    for case in CASES:
+        write_case(case)
+    readme = io.StringIO()
+    readme.write("# Hostile landing files\n\nGenerated by `tests/corpus/make_corpus.py`; checked by ")
+    readme.write("`tests/integration/test_hostile_inputs.py`.\n\n| case | source | behaviour | what and why |\n")
+    readme.write("| --- | --- | --- | --- |\n")
+    for case in CASES:
+        readme.write(f"| `{case.name}` | {case.source} | {case.behaviour} | {case.description} |\n")
+    (ROOT / "README.md").write_text(readme.getvalue())
+    print(f"{len(CASES)} cases, {sum(len(case.files) for case in CASES)} files written to {ROOT}")
+
+
+if __name__ == "__main__":
+    main()
