@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration.defs import dbt, ingest, pipeline, publish, quality
+from orchestration.defs import dbt, finance, ingest, pipeline, publish, quality
 from orchestration.defs.resources import warehouse_from_env
 
 defs = dg.Definitions.merge(
     ingest.defs(),
     dbt.defs(),
     quality.defs(),
+    finance.defs(),
     publish.defs(upstream=dbt.mart_keys()),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.

@@ -7,3 +7,21 @@
 {% macro period_last_date(period) -%}
     cast({{ dbt.last_day(period_first_date(period), 'month') }} as date)
 {%- endmacro %}
+
+{#
+    The `YYYY-MM` period string of a date or (UTC) timestamp: how every
+    attribution and ROI mart names a month (conversion_period, period).
+#}
+{% macro month_period_of(date_or_timestamp) -%}
+    {{ return(adapter.dispatch('month_period_of')(date_or_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__month_period_of(date_or_timestamp) -%}
+    substring(
+        cast(cast({{ date_or_timestamp }} as date) as {{ dbt.type_string() }}), 1, 7
+    )
+{%- endmacro %}
+
+{% macro duckdb__month_period_of(date_or_timestamp) -%}
+    strftime(cast({{ date_or_timestamp }} as date), '%Y-%m')
+{%- endmacro %}

@@ -9,6 +9,7 @@ marts or aggregates, never raw touchpoints.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import threading
 from functools import cache
@@ -58,7 +59,7 @@ def get_context(project_root: Path = EXPECTATIONS_DIR) -> Any:
 def validate_frame(suite: Any, frame: pd.DataFrame, asset_name: str, context: Any | None = None) -> Any:
     """Save ``suite`` into the context and validate ``frame`` against it."""
     context = context or get_context()
-    suite = context.suites.add_or_update(suite)
+    suite = _saved(context, suite)
     datasource = context.data_sources.add_or_update_pandas(name=DATASOURCE)
     try:
         asset = datasource.get_asset(asset_name)
@@ -69,6 +70,41 @@ def validate_frame(suite: Any, frame: pd.DataFrame, asset_name: str, context: An
     except KeyError:
         batch_definition = asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
     return batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+
+
+def _comparable(value: Any) -> Any:
+    """Numbers as floats (the stored JSON reads 0 back as 0.0), containers recursively."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_comparable(item) for item in value]
+    return str(value)
+
+
+def _rules(suite: Any) -> list[tuple[str, str]]:
+    return sorted(
+        (expectation.expectation_type, json.dumps(_comparable(dict(expectation.configuration.kwargs)), sort_keys=True))
+        for expectation in suite.expectations
+    )
+
+
+def _saved(context: Any, suite: Any) -> Any:
+    """The suite as stored in the file context; rewritten only when its rules changed.
+
+    ``add_or_update`` gives every expectation a fresh id, so saving on every
+    run would rewrite the committed JSON each time with nothing changed.
+    """
+    try:
+        stored = context.suites.get(suite.name)
+    except Exception:  # GX raises its own not-found errors; any of them means "save it"
+        stored = None
+    if stored is not None and _rules(stored) == _rules(suite):
+        return stored
+    return context.suites.add_or_update(suite)
 
 
 def _describe_failure(expectation_result: Any) -> dict[str, Any]:

@@ -8,10 +8,11 @@ typo is a clear error instead of a silently ignored key.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -45,10 +46,26 @@ class AttributionSettings(_Section):
     lookback_days: int = Field(30, gt=0)
     time_decay_half_life_days: float = Field(7.0, gt=0)
     position_weights: PositionWeights = PositionWeights()
-    bootstrap_resamples: int = Field(1000, ge=100)
+    bootstrap_resamples: int = Field(1000, ge=1000)
     confidence_level: float = Field(0.95, gt=0, lt=1)
     random_seed: int = 20250101
-    preferred_model: str = "markov"
+    preferred_model: Literal[
+        "first_touch", "last_touch", "linear", "time_decay", "position_based", "markov", "shapley"
+    ] = "markov"
+    # The ROI accuracy check: share of (model, channel, month) rows whose ROI, recomputed independently,
+    # agrees with the mart within roi_agreement_tolerance; below roi_accuracy_floor the check fails.
+    roi_agreement_tolerance: float = Field(0.005, gt=0)
+    roi_accuracy_floor: float = Field(0.85, ge=0, le=1)
+
+
+class PeriodSettings(_Section):
+    # The day the data is "as of"; None = the latest spend_date in the data.
+    as_of_date: dt.date | None = None
+    # A month is closed once as_of_date is more than this many days after its last day.
+    close_grace_days: int = Field(10, ge=0)
+    # Finance's books are closed up to and including this month (YYYY-MM); None = none closed.
+    # Platform restatements for closed months are held (audit.held_restatements), not applied.
+    finance_closed_through: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 class ReconciliationSettings(_Section):
@@ -67,6 +84,8 @@ class PacingSettings(_Section):
     under_pct: float = Field(0.10, ge=0)
     over_pct: float = Field(0.05, ge=0)
     backtest_mape_warning: float = Field(0.10, ge=0)
+    # Weeks of history behind the weekday profile of the projection.
+    profile_weeks: int = Field(4, ge=1, le=13)
 
 
 class FxSettings(_Section):
@@ -83,16 +102,79 @@ class IngestionSettings(_Section):
 class AlertSettings(_Section):
     over_budget_pct: float = Field(0.05, ge=0)
     roi_floor: float = 0.0
+    # Budget, pacing and reconciliation conditions look at the latest this-many periods (the open one
+    # included); an open alert on a period that leaves the window expires without a message.
+    recent_periods: int = Field(3, ge=1, le=24)
+    # Pacing and projection alerts wait until this day of the period (early projections are noisy).
+    pacing_min_day_of_period: int = Field(7, ge=1, le=31)
+    # Failed data-quality checks of these severities alert.
+    data_quality_severities: tuple[Literal["ERROR", "WARN"], ...] = ("ERROR",)
+    # An open alert is sent again when its figure moves into another band of this width: variance and
+    # pacing percentages in steps of change_step_pct, ROI in steps of change_step_roi (see alert_rules.band).
+    change_step_pct: float = Field(0.05, gt=0)
+    change_step_roi: float = Field(0.25, gt=0)
+    # Alert e-mail recipients (ROI_ALERT_RECIPIENTS overrides); the webhook URL comes only from
+    # ROI_ALERT_WEBHOOK_URL (it is a secret).
+    recipients: tuple[str, ...] = ()
+    # How often the alert sensor looks for a finished build.
+    sensor_interval_seconds: int = Field(60, ge=30)
+
+
+class ReportSettings(_Section):
+    # First monthly partition (YYYY-MM) of the reports; the weekly ones start with its ISO week.
+    first_period: str = Field("2025-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    # The monthly executive report runs on this day of the following month (after the period closes,
+    # see periods.close_grace_days); the weekly operational report every Monday. Both at this hour, UTC.
+    executive_day_of_month: int = Field(12, ge=1, le=28)
+    schedule_hour_utc: int = Field(7, ge=0, le=23)
+    # Rows in the largest-variances table, campaigns in the operational report, recommendations listed.
+    largest_variances: int = Field(10, ge=1, le=100)
+    top_campaigns: int = Field(25, ge=1, le=500)
+    max_recommendations: int = Field(8, ge=1, le=50)
+    # Also print each report to PDF with headless Chromium (skipped when Chromium is not installed).
+    pdf: bool = True
+    # Recipients (ROI_EXECUTIVE_REPORT_RECIPIENTS / ROI_OPERATIONAL_REPORT_RECIPIENTS override).
+    executive_recipients: tuple[str, ...] = ()
+    operational_recipients: tuple[str, ...] = ()
+
+
+class EmailSettings(_Section):
+    # off, dry_run (write .eml files to outbox_dir, ROI_OUTBOX_DIR overrides) or smtp.
+    mode: Literal["off", "dry_run", "smtp"] = "dry_run"
+    outbox_dir: str = "outbox"
+    # ROI_SMTP_HOST / ROI_SMTP_PORT / ROI_SMTP_SENDER override; credentials only from
+    # ROI_SMTP_USERNAME / ROI_SMTP_PASSWORD.
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(587, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    sender: str = "ROI warehouse <roi-warehouse@localhost>"
+
+
+class RetrySettings(_Section):
+    # Each delivery (one e-mail, one webhook post) is tried up to `attempts` times, waiting
+    # backoff_seconds, then twice that, ...; all of one evaluation's deliveries end within max_total_seconds.
+    attempts: int = Field(3, ge=1, le=10)
+    backoff_seconds: float = Field(2.0, ge=0)
+    timeout_seconds: float = Field(10.0, gt=0)
+    max_total_seconds: float = Field(30.0, gt=0)
+
+
+class DeliverySettings(_Section):
+    email: EmailSettings = EmailSettings()
+    retry: RetrySettings = RetrySettings()
 
 
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
+    periods: PeriodSettings = PeriodSettings()
     reconciliation: ReconciliationSettings = ReconciliationSettings()
     budget: BudgetSettings = BudgetSettings()
     pacing: PacingSettings = PacingSettings()
     fx: FxSettings = FxSettings()
     ingestion: IngestionSettings = IngestionSettings()
     alerts: AlertSettings = AlertSettings()
+    reports: ReportSettings = ReportSettings()
+    delivery: DeliverySettings = DeliverySettings()
 
 
 def _resolve(path_value: str) -> Path:
@@ -155,10 +237,16 @@ def dbt_vars(cfg: RoiConfig | None = None) -> dict[str, Any]:
         "position_weight_first": cfg.attribution.position_weights.first,
         "position_weight_middle": cfg.attribution.position_weights.middle,
         "position_weight_last": cfg.attribution.position_weights.last,
+        "bootstrap_resamples": cfg.attribution.bootstrap_resamples,
+        "bootstrap_confidence_level": cfg.attribution.confidence_level,
+        "bootstrap_random_seed": cfg.attribution.random_seed,
         "reconciliation_tolerance_pct": cfg.reconciliation.tolerance_pct,
         "reconciliation_tolerance_abs": cfg.reconciliation.tolerance_abs,
+        "as_of_date": None if cfg.periods.as_of_date is None else cfg.periods.as_of_date.isoformat(),
+        "period_close_grace_days": cfg.periods.close_grace_days,
         "fiscal_year_start_month": cfg.budget.fiscal_year_start_month,
         "tracking_tolerance_pct": cfg.budget.tracking_tolerance_pct,
         "pacing_under_pct": cfg.pacing.under_pct,
         "pacing_over_pct": cfg.pacing.over_pct,
+        "pacing_profile_weeks": cfg.pacing.profile_weeks,
     }

@@ -39,7 +39,7 @@ quotes as (
         to_currency as from_currency,
         from_currency as to_currency,
         cast(
-            1 / cast(rate as {{ dbt.type_float() }}) as {{ type_fx_rate() }}
+            1 / cast(rate as {{ type_double() }}) as {{ type_fx_rate() }}
         ) as rate,
         true as is_inverse
     from fx_rates
@@ -76,8 +76,8 @@ cross_rates_into_rc as (
                     as {{ type_fx_rate() }}
                 )
             else cast(
-                cast(first_leg.rate as {{ dbt.type_float() }})
-                * cast(second_leg.rate as {{ dbt.type_float() }})
+                cast(first_leg.rate as {{ type_double() }})
+                * cast(second_leg.rate as {{ type_double() }})
                 as {{ type_fx_rate() }}
             )
         end as rate,

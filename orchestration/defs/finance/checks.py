@@ -1,0 +1,325 @@
+"""The finance accuracy targets and table rules, as Dagster asset checks (results kept in ``audit.dq_results``).
+
+- ``data_sync_target`` on ``marts/fct_spend_reconciliation``: the matched share of closed-period platform
+  spend is at least ``reconciliation.sync_target``. Blocking: when it fails, nothing downstream of the
+  reconciliation mart is materialized in the run (e.g. the published warehouse snapshot).
+- ``budget_tracking_target`` on ``marts/fct_budget_vs_actual``: the tracked share of closed budget
+  line-periods is at least ``budget.tracking_target``. Blocking.
+- ``pacing_backtest_mape`` on ``marts/fct_pacing_backtest``: the projection's mean absolute percentage
+  error at day 20, a warning above ``pacing.backtest_mape_warning``; the flat run rate's error alongside.
+- ``gx_fct_spend_reconciliation`` and ``gx_fct_budget_vs_actual``: the marts' row rules as Great
+  Expectations suites. Blocking.
+
+Each target is measured in SQL (an aggregate of the mart), turned into a share by ``lib/finance.py`` and
+asserted by a Great Expectations suite whose threshold comes from the config file; the measured value and
+the threshold are in the check's metadata.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from orchestration.defs.resources import Warehouse
+from orchestration.lib import checks, finance, gx, settings
+
+RECONCILIATION_MART = dg.AssetKey(["marts", "fct_spend_reconciliation"])
+BUDGET_VS_ACTUAL_MART = dg.AssetKey(["marts", "fct_budget_vs_actual"])
+PACING_BACKTEST_MART = dg.AssetKey(["marts", "fct_pacing_backtest"])
+
+DATA_SYNC_TARGET = "data_sync_target"
+GX_SPEND_RECONCILIATION = "gx_fct_spend_reconciliation"
+BUDGET_TRACKING_TARGET = "budget_tracking_target"
+GX_BUDGET_VS_ACTUAL = "gx_fct_budget_vs_actual"
+PACING_BACKTEST_MAPE = "pacing_backtest_mape"
+
+# The largest problems listed in a check's metadata, so the UI shows where a shortfall comes from.
+LISTED_PROBLEMS = 10
+
+RECONCILIATION_ROWS_SQL = """
+    select
+        status, currency, reporting_currency,
+        cast(platform_spend as double) as platform_spend,
+        cast(invoiced_amount as double) as invoiced_amount,
+        cast(platform_spend_rc as double) as platform_spend_rc,
+        cast(tolerance_amount as double) as tolerance_amount,
+        cast(abs(difference) as double) as abs_difference,
+        cast(abs(difference - (coalesce(invoiced_amount, 0) - coalesce(platform_spend, 0))) as double)
+            as difference_error
+    from marts.fct_spend_reconciliation
+"""
+
+CLOSED_SPEND_BY_STATUS_SQL = """
+    select status, sum(platform_spend_rc) as spend_rc, count(*) as account_months
+    from marts.fct_spend_reconciliation
+    where is_closed
+    group by status
+    order by status
+"""
+
+CLOSED_UNMATCHED_SQL = """
+    select platform, platform_account_id, billing_period, status, currency,
+        cast(difference as double) as difference,
+        round(cast(platform_spend_rc as double), 2) as platform_spend_rc
+    from marts.fct_spend_reconciliation
+    where is_closed and status != 'matched'
+    order by platform_spend_rc desc, abs(difference_rc) desc nulls last
+    limit ?
+"""
+
+BUDGET_VS_ACTUAL_ROWS_SQL = """
+    select
+        reporting_currency, budget_currency, actual_source, is_closed, is_tracked,
+        cast(budget_rc as double) as budget_rc,
+        cast(abs(
+            actual_rc - case when actual_source = 'booked' then booked_actual_rc else platform_actual_rc end
+        ) as double) as actual_choice_error,
+        cast(abs(variance_rc - (actual_rc - budget_rc)) as double) as variance_error
+    from marts.fct_budget_vs_actual
+"""
+
+CLOSED_UNTRACKED_SQL = """
+    select fiscal_period, budget_line_id,
+        round(cast(platform_actual_rc as double), 2) as platform_actual_rc,
+        round(cast(booked_actual_rc as double), 2) as booked_actual_rc,
+        round(platform_vs_booked_pct, 4) as platform_vs_booked_pct
+    from marts.fct_budget_vs_actual
+    where is_closed and not is_tracked
+    order by abs(platform_actual_rc - booked_actual_rc) desc
+    limit ?
+"""
+
+BACKTEST_SQL = """
+    select checkpoint_day, absolute_pct_error, run_rate_absolute_pct_error,
+        cast(projected_spend_rc as double) as projected_spend_rc,
+        cast(run_rate_projected_spend_rc as double) as run_rate_projected_spend_rc,
+        cast(final_spend_rc as double) as final_spend_rc
+    from marts.fct_pacing_backtest
+"""
+
+
+def _as_of_date(connection: duckdb.DuckDBPyConnection) -> str | None:
+    row = connection.execute("select max(as_of_date) from intermediate.int_periods").fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def _closed_periods(connection: duckdb.DuckDBPyConnection) -> str:
+    first, last, count = connection.execute(
+        "select min(fiscal_period), max(fiscal_period), count(*) from intermediate.int_periods where is_closed"
+    ).fetchone() or (None, None, 0)
+    return "none" if not count else f"{first}..{last} ({count} months)"
+
+
+def _largest(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    """The first LISTED_PROBLEMS rows of ``sql`` (which ends in ``limit ?``) as records."""
+    return connection.execute(sql, [LISTED_PROBLEMS]).df().to_dict("records")
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2%}"
+
+
+def _gx_details(validation: Any) -> dict[str, Any]:
+    """The suite's name and its failed expectations, as ``gx.to_outcome`` reports them."""
+    outcome = gx.to_outcome("suite", validation)
+    return {"gx_suite": outcome.details["suite"], "gx_failed_expectations": outcome.details["failed_expectations"]}
+
+
+def _finish(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: Warehouse,
+    asset_key: dg.AssetKey,
+    outcomes: list[checks.CheckOutcome],
+) -> Iterator[dg.AssetCheckResult]:
+    with warehouse.connect() as connection:
+        checks.record(connection, outcomes, asset_key, context.op_execution_context.run_id)
+    for outcome in outcomes:
+        yield checks.to_asset_check_result(outcome, asset_key)
+
+
+@dg.multi_asset_check(
+    name="spend_reconciliation_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            DATA_SYNC_TARGET,
+            asset=RECONCILIATION_MART,
+            blocking=True,
+            description="Data sync: share of closed-period platform spend (reporting currency) whose "
+            "reconciliation status is matched, at least reconciliation.sync_target (config).",
+        ),
+        dg.AssetCheckSpec(
+            GX_SPEND_RECONCILIATION,
+            asset=RECONCILIATION_MART,
+            blocking=True,
+            description="GX suite: known statuses and currencies, difference = invoiced - platform, "
+            "matched within and mismatched beyond the tolerance, missing sides empty.",
+        ),
+    ],
+)
+def spend_reconciliation_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.AssetCheckResult]:
+    from orchestration.defs.quality.suites import data_sync_target_suite, spend_reconciliation_suite
+
+    target = settings.config().reconciliation.sync_target
+    with warehouse.connect(read_only=True) as connection:
+        rows = connection.execute(RECONCILIATION_ROWS_SQL).df()
+        by_status = connection.execute(CLOSED_SPEND_BY_STATUS_SQL).fetchall()
+        unmatched = _largest(connection, CLOSED_UNMATCHED_SQL)
+        as_of_date, closed_periods = _as_of_date(connection), _closed_periods(connection)
+
+    spend_by_status = {status: spend for status, spend, _ in by_status}
+    share = finance.matched_share(spend_by_status)
+    validation = gx.validate_frame(
+        data_sync_target_suite(target), pd.DataFrame({"matched_share_of_closed_spend": [share]}), DATA_SYNC_TARGET
+    )
+    description = (
+        f"{_percent(share)} of closed-period platform spend is matched (target {_percent(target)})"
+        if share is not None
+        else "no closed-period platform spend yet: nothing to measure"
+    )
+    sync = checks.CheckOutcome(
+        name=DATA_SYNC_TARGET,
+        passed=bool(validation.success),
+        value=share,
+        threshold=target,
+        description=description,
+        details={
+            "matched_spend_rc": round(float(spend_by_status.get(finance.MATCHED, 0)), 2),
+            "closed_spend_rc": round(float(sum(spend_by_status.values(), 0)), 2),
+            "spend_rc_by_status": {status: round(float(spend), 2) for status, spend in spend_by_status.items()},
+            "account_months_by_status": {status: count for status, _, count in by_status},
+            "closed_periods": closed_periods,
+            "as_of_date": as_of_date,
+            "largest_unmatched": unmatched,
+            **_gx_details(validation),
+        },
+    )
+    table = gx.to_outcome(
+        GX_SPEND_RECONCILIATION,
+        gx.validate_frame(spend_reconciliation_suite(warehouse.reporting_currency), rows, RECONCILIATION_MART.path[-1]),
+    )
+    yield from _finish(context, warehouse, RECONCILIATION_MART, [sync, table])
+
+
+@dg.multi_asset_check(
+    name="budget_vs_actual_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            BUDGET_TRACKING_TARGET,
+            asset=BUDGET_VS_ACTUAL_MART,
+            blocking=True,
+            description="Budget tracking: share of closed budget line-periods whose platform actual is within "
+            "budget.tracking_tolerance_pct of the booked actual, at least budget.tracking_target (config).",
+        ),
+        dg.AssetCheckSpec(
+            GX_BUDGET_VS_ACTUAL,
+            asset=BUDGET_VS_ACTUAL_MART,
+            blocking=True,
+            description="GX suite: budget_rc >= 0 and known, actual = booked else platform, "
+            "variance = actual - budget, tracking decided exactly for the closed periods.",
+        ),
+    ],
+)
+def budget_vs_actual_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.AssetCheckResult]:
+    from orchestration.defs.quality.suites import budget_tracking_target_suite, budget_vs_actual_suite
+
+    budget = settings.config().budget
+    with warehouse.connect(read_only=True) as connection:
+        rows = connection.execute(BUDGET_VS_ACTUAL_ROWS_SQL).df()
+        untracked = _largest(connection, CLOSED_UNTRACKED_SQL)
+        as_of_date, closed_periods = _as_of_date(connection), _closed_periods(connection)
+
+    closed = rows[rows["is_closed"]]
+    tracked, measured = int(closed["is_tracked"].astype(bool).sum()), len(closed)
+    share = finance.tracked_share(tracked, measured)
+    validation = gx.validate_frame(
+        budget_tracking_target_suite(budget.tracking_target),
+        pd.DataFrame({"tracked_share_of_closed_line_periods": [share]}),
+        BUDGET_TRACKING_TARGET,
+    )
+    tracking = checks.CheckOutcome(
+        name=BUDGET_TRACKING_TARGET,
+        passed=bool(validation.success),
+        value=share,
+        threshold=budget.tracking_target,
+        description=f"{tracked} of {measured} closed budget line-periods ({_percent(share)}) have platform "
+        f"within {_percent(budget.tracking_tolerance_pct)} of booked (target {_percent(budget.tracking_target)})",
+        details={
+            "tracked": tracked,
+            "measured": measured,
+            "tracking_tolerance_pct": budget.tracking_tolerance_pct,
+            "closed_periods": closed_periods,
+            "as_of_date": as_of_date,
+            "largest_untracked": untracked,
+            **_gx_details(validation),
+        },
+    )
+    table = gx.to_outcome(
+        GX_BUDGET_VS_ACTUAL,
+        gx.validate_frame(budget_vs_actual_suite(warehouse.reporting_currency), rows, BUDGET_VS_ACTUAL_MART.path[-1]),
+    )
+    yield from _finish(context, warehouse, BUDGET_VS_ACTUAL_MART, [tracking, table])
+
+
+@dg.asset_check(
+    asset=PACING_BACKTEST_MART,
+    name=PACING_BACKTEST_MAPE,
+    description="Pacing backtest: mean absolute percentage error of the day-20 projection over the closed "
+    "periods and budget lines; a warning above pacing.backtest_mape_warning (config). The flat run rate's "
+    "error on the same backtest is in the metadata.",
+)
+def pacing_backtest_mape(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    from orchestration.defs.quality.suites import pacing_backtest_suite
+
+    ceiling = settings.config().pacing.backtest_mape_warning
+    with warehouse.connect(read_only=True) as connection:
+        backtest = connection.execute(BACKTEST_SQL).df()
+        closed_periods = _closed_periods(connection)
+
+    def at(day: int) -> pd.DataFrame:
+        return backtest[backtest["checkpoint_day"] == day]
+
+    def errors(frame: pd.DataFrame, column: str) -> list[float | None]:
+        return [None if pd.isna(value) else float(value) for value in frame[column]]
+
+    measured: dict[str, float | None] = {}
+    for day in finance.BACKTEST_CHECKPOINT_DAYS:
+        frame = at(day)
+        measured[f"mape_day_{day}"] = finance.mean_absolute_percentage_error(errors(frame, "absolute_pct_error"))
+        measured[f"run_rate_mape_day_{day}"] = finance.mean_absolute_percentage_error(
+            errors(frame, "run_rate_absolute_pct_error")
+        )
+        measured[f"wape_day_{day}"] = finance.weighted_absolute_percentage_error(
+            zip(frame["projected_spend_rc"], frame["final_spend_rc"], strict=True)
+        )
+        measured[f"run_rate_wape_day_{day}"] = finance.weighted_absolute_percentage_error(
+            zip(frame["run_rate_projected_spend_rc"], frame["final_spend_rc"], strict=True)
+        )
+    mape = measured[f"mape_day_{finance.MAPE_CHECKPOINT_DAY}"]
+    run_rate_mape = measured[f"run_rate_mape_day_{finance.MAPE_CHECKPOINT_DAY}"]
+    validation = gx.validate_frame(
+        pacing_backtest_suite(ceiling), pd.DataFrame({"mape_day_20": [mape]}), PACING_BACKTEST_MAPE
+    )
+    outcome = checks.CheckOutcome(
+        name=PACING_BACKTEST_MAPE,
+        passed=bool(validation.success),
+        value=mape,
+        threshold=ceiling,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"day-20 projection MAPE {_percent(mape)} (flat run rate {_percent(run_rate_mape)}), "
+        f"warning above {_percent(ceiling)}",
+        details={
+            **{key: None if value is None else round(value, 6) for key, value in measured.items()},
+            "scored_line_periods": int(at(finance.MAPE_CHECKPOINT_DAY)["absolute_pct_error"].notna().sum()),
+            "closed_periods": closed_periods,
+            **_gx_details(validation),
+        },
+    )
+    with warehouse.connect() as connection:
+        checks.record(connection, [outcome], PACING_BACKTEST_MART, context.op_execution_context.run_id)
+    return checks.to_asset_check_result(outcome, PACING_BACKTEST_MART)
