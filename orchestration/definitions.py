@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import dbt, finance, ingest, pipeline, publish, quality
+from orchestration.defs import attribution, dbt, finance, ingest, pipeline, publish, quality
 from orchestration.defs.resources import warehouse_from_env
 
 defs = dg.Definitions.merge(
@@ -10,6 +10,7 @@ defs = dg.Definitions.merge(
     dbt.defs(),
     quality.defs(),
     finance.defs(),
+    attribution.defs(),
     publish.defs(upstream=dbt.mart_keys()),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.

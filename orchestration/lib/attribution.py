@@ -553,7 +553,36 @@ def _canonical_contributions(contributions: pd.DataFrame, group_columns: list[st
         attributed_revenue_rc=values["credit"] * values["revenue_rc"],
         attributed_margin_rc=values["credit"] * values["margin_rc"],
     )[["conversion_id", *group_columns, "credit", "attributed_revenue_rc", "attributed_margin_rc"]]
+    order = _unique_integer_key_order(rows[["conversion_id", *group_columns]])
+    if order is not None:  # the same order as the full sort below, found in one argsort
+        return rows.take(order).reset_index(drop=True)
     return rows.sort_values(list(rows.columns), kind="stable", ignore_index=True)
+
+
+def _unique_integer_key_order(keys: pd.DataFrame) -> np.ndarray | None:
+    """Row order by the key columns when they are all integers, packed into one int64, and unique.
+
+    Sorting a million rows by several columns is the slow part of a naive bootstrap; integer codes
+    (as ``int_roi_bootstrap_contributions`` hands them over) pack into one key that a single
+    argsort orders. Returns None when a column is not an integer, the packed key would overflow,
+    or a key repeats (then values break the tie and the caller sorts by every column).
+    """
+    if not all(pd.api.types.is_integer_dtype(dtype) for dtype in keys.dtypes):
+        return None
+    packed = np.zeros(len(keys), dtype=np.int64)
+    capacity = 1
+    for column in keys.columns:
+        values = keys[column].to_numpy(np.int64)
+        low = int(values.min()) if values.size else 0
+        span = (int(values.max()) - low + 1) if values.size else 1
+        capacity *= span
+        if capacity >= 2**62:
+            return None
+        packed = packed * span + (values - low)
+    order = np.argsort(packed, kind="stable")
+    if (np.diff(packed[order]) == 0).any():
+        return None
+    return order
 
 
 def _chunk_seed_sequence(seed: int, key: object) -> np.random.SeedSequence:
@@ -577,11 +606,316 @@ def _resampled_totals(
         ),
         shape=(n_conversions, 2 * n_groups),
     )
-    contribution_t = sp.csr_matrix(contribution.T)  # groups × conversions, so weights need no transposed copy
+    # groups × conversions, so the weights need no transposed copy. Single precision: the product is
+    # 4× faster and its rounding (relative ~1e-6) is far below the bootstrap's own sampling error.
+    contribution_t = sp.csr_matrix(contribution.T, dtype=np.float32)
     totals = np.empty((resamples, 2 * n_groups))
     block = max(1, min(resamples, _BOOTSTRAP_BLOCK_ELEMENTS // max(n_conversions, 1)))
     for start in range(0, resamples, block):
         stop = min(start + block, resamples)
-        weights = rng.poisson(1.0, size=(n_conversions, stop - start)).astype(np.float64)  # conversions × resamples
+        weights = _poisson_one_weights(rng, (n_conversions, stop - start))  # conversions × resamples
         totals[start:stop] = (contribution_t @ weights).T
     return totals[:, :n_groups], totals[:, n_groups:], local_groups
+
+
+_POISSON_ONE_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(11)]).astype(np.float32)
+"""P(X ≤ k) of Poisson(1) for k = 0 … 10, in single precision; P(X > 10) ≈ 1e-8 is below the 2^-24
+resolution of a single-precision uniform, so a draw never needs a larger k."""
+
+
+def _poisson_one_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Poisson(1) draws as float32, by inversion of the CDF: one uniform u per draw, k = #{j: u ≥ P(X ≤ j)}.
+
+    ``rng.poisson(1.0)`` multiplies uniforms until their product falls below e^-1 (two or more per
+    draw, in a loop); counting the thresholds a single-precision uniform passes is about 3× faster
+    and exact up to the uniforms' 2^-24 resolution.
+    """
+    uniforms = rng.random(shape, dtype=np.float32)
+    counts = np.zeros(shape, dtype=np.uint8)
+    for threshold in _POISSON_ONE_CDF:
+        counts += uniforms >= threshold
+    return counts.astype(np.float32)
+
+
+# ---------------------------------------------------------------------------
+# Glue for the dbt Python models (dbt_project/models/intermediate/attribution/*.py)
+# ---------------------------------------------------------------------------
+
+PATH_SEPARATOR = " > "
+"""How ``int_attribution_paths.channel_path`` joins a journey's channels."""
+SET_SEPARATOR = " + "
+"""How ``int_attribution_channel_sets.channel_set`` joins a converting journey's distinct channels."""
+
+CHANNEL_WEIGHT_COLUMNS = (
+    "attribution_model",
+    "channel",
+    "removal_effect",
+    "conversion_probability",
+    "conversion_probability_removed",
+    "shapley_value",
+    "credit_share",
+    "second_order_removal_effect",
+    "second_order_credit_share",
+)
+
+ROI_GROUP_KEY_COLUMNS = ("roi_grain", "attribution_model", "channel", "platform", "campaign_id", "period")
+"""What names an ROI group (``int_roi_groups``): a grain's unused key columns are null."""
+
+
+def split_joined(values: pd.Series, separator: str) -> pd.Series:
+    """``'a > b'`` → ``('a', 'b')``: the channel lists SQL hands over as joined strings."""
+    return pd.Series([tuple(str(value).split(separator)) for value in values], index=values.index, dtype=object)
+
+
+def channel_weights(paths: pd.DataFrame, channel_sets: pd.DataFrame) -> pd.DataFrame:
+    """The global numbers of the two data-driven models, one row per model × channel.
+
+    ``paths``: ``channel_path`` (channels joined by :data:`PATH_SEPARATOR`), ``conversions`` and
+    ``non_conversions`` — every journey, converting or not (``int_attribution_paths``).
+    ``channel_sets``: ``channel_set`` (joined by :data:`SET_SEPARATOR`) and ``conversions`` — the
+    converting journeys' distinct channels (``int_attribution_channel_sets``).
+
+    * ``markov`` rows: ``removal_effect``, ``conversion_probability`` (of the full chain),
+      ``conversion_probability_removed`` and ``credit_share`` (removal effects normalised to 1) of
+      the first-order chain — the contract's ``markov`` — from :func:`markov_removal_effects`; every
+      channel seen in any journey is listed. For comparison, ``second_order_removal_effect`` and
+      ``second_order_credit_share``: the same from the second-order chain (a state is the last two
+      channels, so the chain remembers where a visitor came from); they hand out no credit.
+    * ``shapley`` rows: ``shapley_value`` (conversions credited to the channel, summing to the
+      converting journeys) and ``credit_share`` (value / conversions), from :func:`shapley_values`.
+
+    Columns a model does not define are null (``pd.NA``). Sorted by model, then channel.
+    """
+    frames: list[pd.DataFrame] = []
+    if len(paths):
+        journeys = pd.DataFrame(
+            {
+                "path": split_joined(paths["channel_path"], PATH_SEPARATOR),
+                "conversions": pd.to_numeric(paths["conversions"]),
+                "non_conversions": pd.to_numeric(paths["non_conversions"]),
+            }
+        )
+        first_order = markov_removal_effects(journeys, order=1)
+        second_order = markov_removal_effects(journeys, order=2).rename(
+            columns={"removal_effect": "second_order_removal_effect", "share": "second_order_credit_share"}
+        )
+        frames.append(
+            first_order[["channel", "removal_effect", "conversion_probability", "conversion_probability_removed"]]
+            .assign(credit_share=first_order["share"], attribution_model="markov")
+            .merge(
+                second_order[["channel", "second_order_removal_effect", "second_order_credit_share"]],
+                on="channel",
+                how="left",
+                validate="one_to_one",
+            )
+        )
+    if len(channel_sets):
+        coalitions = pd.DataFrame(
+            {
+                "channels": split_joined(channel_sets["channel_set"], SET_SEPARATOR).map(frozenset),
+                "conversions": pd.to_numeric(channel_sets["conversions"]),
+            }
+        )
+        values = shapley_values(coalitions)
+        total = float(coalitions["conversions"].sum())
+        frames.append(
+            pd.DataFrame(
+                {
+                    "attribution_model": "shapley",
+                    "channel": values.index.to_numpy(dtype=object),
+                    "shapley_value": values.to_numpy(np.float64),
+                    "credit_share": values.to_numpy(np.float64) / total if total > 0 else 0.0,
+                }
+            )
+        )
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CHANNEL_WEIGHT_COLUMNS))
+    result = result.reindex(columns=list(CHANNEL_WEIGHT_COLUMNS))
+    result = result.astype(
+        {
+            "attribution_model": "string",
+            "channel": "string",
+            **{column: "Float64" for column in CHANNEL_WEIGHT_COLUMNS[2:]},
+        }
+    )
+    return result.sort_values(["attribution_model", "channel"], ignore_index=True)
+
+
+def roi_intervals(
+    contributions: pd.DataFrame,
+    groups: pd.DataFrame,
+    *,
+    resamples: int,
+    level: float,
+    seed: int,
+) -> pd.DataFrame:
+    """Bootstrap intervals of ROI and ROAS of every ROI group (channel and campaign grain) in one pass.
+
+    ``groups`` (``int_roi_groups``): one row per group with spend — ``group_number``,
+    ``period_number`` (the month as ``YYYYMM``), ``spend_rc`` and the naming columns
+    :data:`ROI_GROUP_KEY_COLUMNS`. ``contributions`` (``int_roi_bootstrap_contributions``): one row
+    per conversion × group, numbers only — ``conversion_number``, ``group_number``,
+    ``period_number``, ``credit`` and the conversion's full ``revenue_rc`` / ``margin_rc``.
+    Integer codes keep the hand-over from DuckDB and the bootstrap's sorting cheap at millions of
+    rows; the strings stay in the small ``groups`` table.
+
+    One :func:`bootstrap_roi_intervals` call chunked by month: each resample draws one Poisson(1)
+    weight per conversion (journey), applied to all its credits whatever the model or grain, so
+    the channel and campaign intervals come from the same resampled journeys; a month's stream
+    is seeded from ``seed`` and the month itself. Returns ``groups``' naming columns with
+    ``roi_ci_low/high`` and ``roas_ci_low/high`` (null when the group's spend is not positive),
+    ``bootstrap_resamples`` and ``confidence_level``, one row per group.
+    """
+    _require_columns(
+        contributions, ["conversion_number", "group_number", "period_number", "credit", "revenue_rc", "margin_rc"]
+    )
+    _require_columns(groups, ["group_number", "period_number", "spend_rc", *ROI_GROUP_KEY_COLUMNS])
+    if groups["group_number"].duplicated().any():
+        raise ValueError("group_number must be unique in groups")
+    unknown = set(contributions["group_number"].unique()) - set(groups["group_number"])
+    if unknown:
+        raise ValueError(f"contributions name {len(unknown)} group(s) missing from groups")
+    intervals = bootstrap_roi_intervals(
+        contributions.rename(columns={"conversion_number": "conversion_id"}),
+        groups[["period_number", "group_number", "spend_rc"]],
+        group_columns=["period_number", "group_number"],
+        resamples=resamples,
+        level=level,
+        seed=seed,
+        chunk_columns=["period_number"],
+    )
+    bounds = ["roi_ci_low", "roi_ci_high", "roas_ci_low", "roas_ci_high"]
+    result = groups[["group_number", *ROI_GROUP_KEY_COLUMNS]].merge(
+        intervals[["group_number", *bounds]], on="group_number", how="left", validate="one_to_one"
+    )
+    for column in bounds:
+        result[column] = pd.array(result[column].to_numpy(np.float64), dtype="Float64")  # NaN → null
+    result["bootstrap_resamples"] = np.int64(resamples)
+    result["confidence_level"] = float(level)
+    return result.drop(columns="group_number").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Independent recomputation of the ROI marts (the calculation-accuracy check)
+# ---------------------------------------------------------------------------
+
+ROI_MEASURES = ("spend_rc", "conversions", "attributed_revenue_rc", "attributed_margin_rc", "roas", "roi", "cac")
+
+
+def recompute_roi(
+    spend_daily: pd.DataFrame,
+    conversions: pd.DataFrame,
+    credits: pd.DataFrame,
+    *,
+    by: Sequence[str],
+) -> pd.DataFrame:
+    """ROI per ``attribution_model`` × ``by`` × ``period`` straight from the base facts, in pandas.
+
+    A second implementation of the ROI marts for the accuracy check, sharing no code with their SQL:
+
+    * ``spend_daily`` (``fct_marketing_spend_daily``): ``spend_date``, ``spend_rc`` and the ``by``
+      columns; spend is added up per ``by`` × month of spend_date, the same for every model;
+    * ``conversions`` (``fct_conversions``): ``conversion_id``, ``converted_at`` (UTC),
+      ``revenue_rc``, ``gross_margin_rc``;
+    * ``credits`` (``fct_attribution_credits``): ``attribution_model``, ``conversion_id``, ``credit``
+      and the ``by`` columns; each credit takes the conversion's revenue and margin times the
+      credit, in the month of converted_at. Rows with a null ``by`` value (e.g. a touch without a
+      campaign at the campaign grain) belong to no group.
+
+    Returns one row per group with spend or credits: the ``ROI_MEASURES``, where ``roas`` =
+    revenue / spend, ``roi`` = (margin − spend) / spend (both NaN without positive spend) and
+    ``cac`` = spend / conversions (NaN without positive spend or without conversions).
+    """
+    by = list(by)
+    _require_columns(spend_daily, ["spend_date", "spend_rc", *by])
+    _require_columns(conversions, ["conversion_id", "converted_at", "revenue_rc", "gross_margin_rc"])
+    _require_columns(credits, ["attribution_model", "conversion_id", "credit", *by])
+    keys = ["attribution_model", *by, "period"]
+
+    position = pd.Index(conversions["conversion_id"]).get_indexer(credits["conversion_id"])
+    if (position < 0).any():
+        raise ValueError(f"{int((position < 0).sum())} credit row(s) name a conversion missing from conversions")
+    period_codes, periods = pd.factorize(pd.to_datetime(conversions["converted_at"]).dt.strftime("%Y-%m"))
+    credit = pd.to_numeric(credits["credit"]).to_numpy(np.float64)
+    revenue = pd.to_numeric(conversions["revenue_rc"]).to_numpy(np.float64)
+    margin = pd.to_numeric(conversions["gross_margin_rc"]).to_numpy(np.float64)
+    # Keys stay as they come (categoricals from the check's reader group fast); the month is a categorical too.
+    attributed = pd.DataFrame(
+        {
+            "attribution_model": credits["attribution_model"].array,
+            **{column: credits[column].array for column in by},
+            "period": pd.Categorical.from_codes(period_codes[position], categories=periods),
+            "conversions": credit,
+            "attributed_revenue_rc": credit * revenue[position],
+            "attributed_margin_rc": credit * margin[position],
+        }
+    ).dropna(subset=by)
+    attributed = attributed.groupby(keys, sort=False, observed=True).sum().reset_index()
+    for column in keys:
+        attributed[column] = attributed[column].astype(object)
+
+    spend = spend_daily.assign(
+        period=pd.to_datetime(spend_daily["spend_date"]).dt.strftime("%Y-%m"),
+        spend_rc=pd.to_numeric(spend_daily["spend_rc"]).astype(np.float64),
+    )
+    spend = spend.groupby([*by, "period"], sort=False)["spend_rc"].sum().reset_index()
+    models = pd.DataFrame({"attribution_model": pd.unique(credits["attribution_model"])})
+    result = attributed.merge(spend.merge(models, how="cross"), on=keys, how="outer")
+    for column in ("spend_rc", "conversions", "attributed_revenue_rc", "attributed_margin_rc"):
+        result[column] = result[column].fillna(0.0)
+    spend_rc = result["spend_rc"].to_numpy(np.float64)
+    has_spend = spend_rc > 0
+    revenue_rc = result["attributed_revenue_rc"].to_numpy(np.float64)
+    margin_rc = result["attributed_margin_rc"].to_numpy(np.float64)
+    credited = result["conversions"].to_numpy(np.float64)
+
+    def ratio(numerator: np.ndarray, denominator: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        return np.divide(numerator, denominator, out=np.full(len(result), np.nan), where=valid)
+
+    result["roas"] = ratio(revenue_rc, spend_rc, has_spend)
+    result["roi"] = ratio(margin_rc - spend_rc, spend_rc, has_spend)
+    result["cac"] = ratio(spend_rc, credited, has_spend & (credited > 0))
+    return result[[*keys, *ROI_MEASURES]].sort_values(keys, ignore_index=True)
+
+
+def compare_roi(
+    mart: pd.DataFrame,
+    recomputed: pd.DataFrame,
+    *,
+    keys: Sequence[str],
+    tolerance: float,
+) -> pd.DataFrame:
+    """Row by row agreement of an ROI mart with :func:`recompute_roi`.
+
+    A row agrees when it is in both, ``roi``, ``roas`` and ``conversions`` differ by at most
+    ``tolerance`` (absolute; ratios and counts), ``cac`` and the money columns by at most
+    ``tolerance`` relative to the recomputed value (at least 1 in the denominator), and a measure
+    is null in one exactly where it is null in the other. Returns every row of either side with
+    both values of each measure, ``agrees`` and, for a row that does not, ``disagreement`` (the
+    measures that differ, or which side lacks the row).
+    """
+    keys = list(keys)
+    merged = mart[[*keys, *ROI_MEASURES]].merge(
+        recomputed[[*keys, *ROI_MEASURES]], on=keys, how="outer", suffixes=("_mart", "_recomputed"), indicator=True
+    )
+    problems: list[list[str]] = [[] for _ in range(len(merged))]
+    for row in np.flatnonzero((merged["_merge"] == "left_only").to_numpy()):
+        problems[row].append("only in the mart")
+    for row in np.flatnonzero((merged["_merge"] == "right_only").to_numpy()):
+        problems[row].append("missing from the mart")
+    both = (merged["_merge"] == "both").to_numpy()
+    for measure in ROI_MEASURES:
+        ours = pd.to_numeric(merged[f"{measure}_mart"]).to_numpy(np.float64)
+        theirs = pd.to_numeric(merged[f"{measure}_recomputed"]).to_numpy(np.float64)
+        if measure in ("roi", "roas", "conversions"):
+            scale = np.ones_like(theirs)
+        else:
+            scale = np.maximum(np.abs(np.nan_to_num(theirs)), 1.0)
+        with np.errstate(invalid="ignore"):
+            close = np.abs(ours - theirs) <= tolerance * scale
+        same = np.where(np.isnan(ours) | np.isnan(theirs), np.isnan(ours) & np.isnan(theirs), close)
+        for row in np.flatnonzero(both & ~same):
+            problems[row].append(measure)
+    merged = merged.drop(columns="_merge")
+    merged["agrees"] = [not found for found in problems]
+    merged["disagreement"] = [", ".join(found) if found else None for found in problems]
+    return merged
