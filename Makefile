@@ -22,12 +22,12 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test ui bench lint format sample clean install manifest
+.PHONY: run test ui bench lint format sample clean install manifest chromium
 
 run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.cli run
 
-test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -51,6 +51,13 @@ sample: $(INSTALLED)
 	$(BIN)/python seeds/generate.py --out seeds/sample
 
 install: $(INSTALLED)
+
+# Headless Chromium renders the executive report in the tests (Debian's package; no download at test time).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the report rendering test"; \
+		(apt-get update -q && apt-get install -y -q chromium) >/dev/null 2>&1 || \
+		echo "warning: could not install chromium; the report rendering test will be skipped"; }
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.lib import settings
-from orchestration.lib.ingest import quote_identifier
+from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect, warehouse_lock
 
 SUMMARY_SCHEMAS = ("raw", "marts", "audit")
@@ -118,6 +118,20 @@ def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: f
     return 0 if ok else 1
 
 
+def deliver_alerts(warehouse: Path, run_id: str, instance: dg.DagsterInstance) -> None:
+    """Evaluate alert conditions after the run and deliver what is new, when a channel is configured.
+
+    Runs whether the build passed or not (failed checks are what alerts are for) and never changes the
+    exit code: a delivery failure is recorded in ``audit.alert_history`` and retried next time.
+    """
+    from orchestration.lib.reporting.alerts import alert_delivery_configured, evaluate_and_deliver
+
+    if not alert_delivery_configured() or not warehouse.exists():
+        return
+    outcome = evaluate_and_deliver(warehouse, run_id=run_id, instance=instance, wait_for_lock_seconds=30)
+    print(f"Alerts  {outcome.summary()}")
+
+
 def _instance() -> dg.DagsterInstance:
     """The persistent instance under ``DAGSTER_HOME`` (so runs show in the UI), else a throwaway one."""
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
@@ -163,7 +177,9 @@ def run(job_name: str = "build_warehouse", *, log_level: str = "INFO", timings: 
         if timings is not None:
             steps = step_timings(instance, result.run_id)
             timings.write_text(json.dumps({"run_seconds": round(elapsed, 3), "steps": steps}, indent=2))
-        return print_summary(result, warehouse, elapsed)
+        code = print_summary(result, warehouse, elapsed)
+        deliver_alerts(warehouse, result.run_id, instance)
+        return code
 
 
 def prepare() -> int:

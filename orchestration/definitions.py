@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import attribution, dbt, finance, ingest, pipeline, publish, quality
+from orchestration.defs import alerts, attribution, dbt, finance, ingest, pipeline, publish, quality, reporting
 from orchestration.defs.resources import warehouse_from_env
 
 defs = dg.Definitions.merge(
@@ -11,6 +11,8 @@ defs = dg.Definitions.merge(
     quality.defs(),
     finance.defs(),
     attribution.defs(),
+    reporting.defs(),
+    alerts.defs(),
     publish.defs(upstream=dbt.mart_keys()),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,9 +36,12 @@ AUDIT_DDL: tuple[str, ...] = (
         rows_loaded bigint not null,
         rows_rejected bigint not null,
         message varchar,
-        loaded_at timestamp not null
+        loaded_at timestamp not null,
+        rows_held bigint not null default 0
     )
     """,
+    # Warehouses created before rows_held existed get the column (0 for their files).
+    "alter table audit.load_files add column if not exists rows_held bigint default 0",
     """
     create table if not exists audit.rejected_rows (
         load_id varchar not null,
@@ -91,14 +95,21 @@ _held_locks: dict[Path, tuple[int, TextIO]] = {}
 _held_locks_guard = threading.Lock()
 
 
+class WarehouseBusyError(RuntimeError):
+    """Another run holds the warehouse (or another process has the file open): try again later."""
+
+
 @contextmanager
-def warehouse_lock(path: Path) -> Iterator[None]:
+def warehouse_lock(path: Path, *, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock next to the warehouse file, across processes.
 
     A run holds it from its first step to its last (see ``Warehouse`` in
     ``defs/resources.py``), and the CLI from the start of a run to the end of
     its summary; a second run started meanwhile waits here instead of failing
     on DuckDB's own file lock half-way through. Re-entrant within a process.
+    ``timeout`` (seconds) gives up with ``WarehouseBusyError`` instead of
+    waiting for ever: for readers such as the alert sensor that must never
+    hold a build up.
     """
     lock_path = path.with_name(path.name + ".run.lock").resolve()
     with _held_locks_guard:
@@ -108,7 +119,11 @@ def warehouse_lock(path: Path) -> Iterator[None]:
     if held is None:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a+")  # noqa: SIM115 - closed when the outermost holder releases
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            _acquire(handle, timeout)
+        except BaseException:
+            handle.close()
+            raise
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -126,3 +141,18 @@ def warehouse_lock(path: Path) -> Iterator[None]:
                 del _held_locks[lock_path]
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
                 handle.close()
+
+
+def _acquire(handle: TextIO, timeout: float | None) -> None:
+    if timeout is None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(f"a build holds the warehouse ({handle.name})") from None
+            time.sleep(0.2)

@@ -18,7 +18,8 @@ BUILD_JOB_NAME = "build_warehouse"
 
 build_warehouse_job = dg.define_asset_job(
     name=BUILD_JOB_NAME,
-    selection=dg.AssetSelection.all(),
+    # The reports are partitioned by period and run on their own schedules (defs/reporting).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reporting"),
     executor_def=dg.in_process_executor,
     description="Load new landing files, build every dbt model and run every check.",
     tags={"dagster/max_retries": "0"},
