@@ -33,9 +33,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import closed_periods
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.settings import DBT_PROJECT_DIR, IngestionSettings
 from orchestration.lib.sources import LINEAGE_COLUMNS, Column, Kind, SourceSpec
+from orchestration.lib.sql import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,7 @@ class FileOutcome:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_held: int = 0  # of rows_loaded: rows of closed months held in audit.held_<source>
     message: str | None = None
     rejected_samples: tuple[str, ...] = ()
 
@@ -152,6 +155,7 @@ class SourceLoadReport:
     files_found: int = 0
     outcomes: list[FileOutcome] = field(default_factory=list)
     raw_row_count: int = 0
+    rows_released: int = 0  # held rows of reopened months moved into raw by this load
 
     @property
     def rows_read(self) -> int:
@@ -164,6 +168,10 @@ class SourceLoadReport:
     @property
     def rows_rejected(self) -> int:
         return sum(outcome.rows_rejected for outcome in self.outcomes)
+
+    @property
+    def rows_held(self) -> int:
+        return sum(outcome.rows_held for outcome in self.outcomes)
 
     @property
     def files_skipped(self) -> int:
@@ -218,14 +226,6 @@ def file_sha256(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- SQL building
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def raw_table_ddl(spec: SourceSpec) -> str:
@@ -707,6 +707,7 @@ class SourceLoad:
     settings: IngestionSettings
     load_id: str
     loaded_at: datetime
+    closed_through: str | None = None  # finance has closed the months up to this one (YYYY-MM)
     outcomes: list[FileOutcome] = field(default_factory=list)
     staged: list[StagedFile] = field(default_factory=list)
     missing_columns: dict[int, list[str]] = field(default_factory=dict)
@@ -739,7 +740,7 @@ class SourceLoad:
             for staged in self.staged:
                 staged.drop(self.connection)
             self.connection.execute("drop view if exists _batch")
-            for table in ("_validated", "_superseded"):
+            for table in ("_validated", "_superseded", "_batch_files", "_held"):
                 self.connection.execute(f"drop table if exists {table}")
 
     def _outcome(self, landing_file: LandingFile, file_hash: str, status: str, **fields) -> FileOutcome:
@@ -808,19 +809,20 @@ class SourceLoad:
         )
 
     def _commit(self) -> None:
-        """Write raw rows, rejected rows and file records for the whole batch in one transaction."""
+        """Write raw rows, held rows, rejected rows and file records for the whole batch in one transaction."""
         connection = self.connection
-        loaded = (
-            dict(
+        loaded: dict[int, int] = {}
+        held: dict[int, int] = {}
+        if self.staged:
+            self._prepare_batch_files()
+            loaded = dict(
                 connection.execute(
                     "select _file_index, count(*) from _validated where _reason_code is null "
                     "and (_file_index, _record_no) not in (select (_file_index, _record_no) from _superseded) "
                     "group by 1"
                 ).fetchall()
             )
-            if self.staged
-            else {}
-        )
+            held = dict(connection.execute("select _file_index, count(*) from _held group by 1").fetchall())
         for staged in self.staged:
             missing = self.missing_columns.get(staged.index)
             rows_loaded = 0 if missing else loaded.get(staged.index, 0)
@@ -832,6 +834,7 @@ class SourceLoad:
                     rows_read=staged.rows_read,
                     rows_loaded=rows_loaded,
                     rows_rejected=staged.rows_read - rows_loaded,
+                    rows_held=held.get(staged.index, 0),
                     message=f"{REASON_TEXT[Reason.MISSING_COLUMNS]}: {', '.join(missing)}" if missing else None,
                 )
             )
@@ -848,11 +851,11 @@ class SourceLoad:
             connection.execute("rollback")
             raise
         connection.execute("commit")
+        for table in ("_batch_files", "_held"):
+            connection.execute(f"drop table if exists {table}")
 
-    def _insert_raw(self) -> None:
-        spec = self.spec
-        raw_columns = ", ".join(quote_identifier(column.name) for column in spec.columns)
-        lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
+    def _prepare_batch_files(self) -> None:
+        """``_batch_files`` (lineage of each staged file) and ``_held`` (rows of closed months to hold)."""
         self.connection.execute(
             "create or replace temp table _batch_files (_file_index integer, name varchar, "
             "modified_at timestamp, file_hash varchar)"
@@ -861,15 +864,28 @@ class SourceLoad:
             "insert into _batch_files values (?, ?, ?, ?)",
             [(s.index, s.landing_file.name, s.landing_file.modified_at, s.file_hash) for s in self.staged],
         )
+        if self.spec.closing_column is not None and self.closed_through is not None:
+            closed_periods.select_rows_to_hold(self.connection, self.spec, self.closed_through)
+        else:
+            self.connection.execute(
+                "create or replace temp table _held (_file_index integer, _record_no bigint, _period varchar)"
+            )
+
+    def _insert_raw(self) -> None:
+        spec = self.spec
+        raw_columns = ", ".join(quote_identifier(column.name) for column in spec.columns)
+        lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
         self.connection.execute(
             f"insert into raw.{quote_identifier(spec.table)} ({raw_columns}, {lineage}) "
             f"select {raw_columns}, _batch_files.name, _batch_files.modified_at, _batch_files.file_hash, "
             "_line_number, ?, ? from _validated join _batch_files using (_file_index) "
             "where _reason_code is null "
-            "and (_file_index, _record_no) not in (select (_file_index, _record_no) from _superseded)",
+            "and (_file_index, _record_no) not in (select (_file_index, _record_no) from _superseded) "
+            "and (_file_index, _record_no) not in (select (_file_index, _record_no) from _held)",
             [self.load_id, self.loaded_at],
         )
-        self.connection.execute("drop table _batch_files")
+        if spec.closing_column is not None and self.closed_through is not None:
+            closed_periods.insert_held_rows(self.connection, spec, self.load_id, self.loaded_at)
 
     def _insert_rejected(self, staged: StagedFile, rows_sql: str, parameters: list) -> None:
         """Insert ``rows_sql`` rows (line_number, column_name, reason_code, reason, raw_content) as rejected."""
@@ -936,7 +952,9 @@ class SourceLoad:
     def _record_file(self, outcome: FileOutcome) -> None:
         landing_file = self.files[outcome.file_name]
         self.connection.execute(
-            "insert into audit.load_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into audit.load_files (load_id, source, file_name, file_hash, file_size_bytes, "
+            "file_modified_at, status, rows_read, rows_loaded, rows_rejected, message, loaded_at, rows_held) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 self.load_id,
                 outcome.source,
@@ -950,6 +968,7 @@ class SourceLoad:
                 outcome.rows_rejected,
                 outcome.message,
                 self.loaded_at,
+                outcome.rows_held,
             ],
         )
 
@@ -967,16 +986,22 @@ def ingest_source(
     settings: IngestionSettings,
     load_id: str,
     loaded_at: datetime | None = None,
+    closed_through: str | None = None,
 ) -> SourceLoadReport:
-    """Load every new file of one source folder into ``raw.<source>`` (one transaction)."""
+    """Load every new file of one source folder into ``raw.<source>`` (one transaction).
+
+    ``closed_through``: finance has closed the months up to this one; rows that
+    would restate them are held (``lib/closed_periods.py``), and rows held
+    earlier for months since reopened are released first.
+    """
     loaded_at = loaded_at or datetime.now(UTC).replace(tzinfo=None)
     connection.execute(raw_table_ddl(spec))
     load_currency_codes(connection)
     files = discover_files(landing_dir / spec.folder)
     report = SourceLoadReport(source=spec.name, files_found=len(files))
-    report.outcomes = sorted(
-        SourceLoad(connection, spec, settings, load_id, loaded_at).run(files), key=lambda outcome: outcome.file_name
-    )
+    report.rows_released = closed_periods.release(connection, spec, closed_through, loaded_at)
+    load = SourceLoad(connection, spec, settings, load_id, loaded_at, closed_through=closed_through)
+    report.outcomes = sorted(load.run(files), key=lambda outcome: outcome.file_name)
     report.raw_row_count = _scalar(connection, f"select count(*) from raw.{quote_identifier(spec.table)}")
     return report
 

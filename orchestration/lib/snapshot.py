@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.lib.ingest import quote_identifier, quote_literal
+from orchestration.lib.sql import quote_identifier, quote_literal
 from orchestration.lib.warehouse import connect
 
 SNAPSHOT_SCHEMAS = ("marts", "audit", "reference")

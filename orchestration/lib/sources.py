@@ -78,6 +78,9 @@ class SourceSpec:
     columns: tuple[Column, ...]
     natural_key: tuple[str, ...]
     optional: bool = False
+    # Platform spend: the date column whose month, once finance closed it, freezes the reported figures
+    # (restatements of closed months are held instead of applied; see lib/closed_periods.py).
+    closing_date_column: str | None = None
 
     @property
     def table(self) -> str:
@@ -88,6 +91,10 @@ class SourceSpec:
             if column.header == header:
                 return column
         raise KeyError(f"{self.name} has no column {header!r}")
+
+    @property
+    def closing_column(self) -> Column | None:
+        return self.column(self.closing_date_column) if self.closing_date_column else None
 
     @property
     def key_columns(self) -> tuple[Column, ...]:
@@ -135,6 +142,7 @@ SOURCES: tuple[SourceSpec, ...] = (
             _optional("metrics.conversions_value", Kind.NON_NEGATIVE_AMOUNT),
         ),
         natural_key=("segments.date", "customer.id", "campaign.id"),
+        closing_date_column="segments.date",
     ),
     SourceSpec(
         name="meta_ads",
@@ -153,6 +161,7 @@ SOURCES: tuple[SourceSpec, ...] = (
             _optional("purchase_value", Kind.NON_NEGATIVE_AMOUNT),
         ),
         natural_key=("date_start", "account_id", "campaign_id"),
+        closing_date_column="date_start",
     ),
     SourceSpec(
         name="linkedin_ads",
@@ -170,6 +179,7 @@ SOURCES: tuple[SourceSpec, ...] = (
             _optional("external_website_conversions", Kind.NON_NEGATIVE_AMOUNT),
         ),
         natural_key=("day", "account_id", "campaign_urn"),
+        closing_date_column="day",
     ),
     SourceSpec(
         name="other_spend",
@@ -187,6 +197,7 @@ SOURCES: tuple[SourceSpec, ...] = (
             _optional("clicks", Kind.COUNT, column_required=False),
         ),
         natural_key=("spend_date", "source_system", "account_id", "campaign_id"),
+        closing_date_column="spend_date",
     ),
     SourceSpec(
         name="campaigns",

@@ -508,7 +508,7 @@ CASES: list[Case] = [
         {
             "g.csv": google(
                 "2025-03-03,111,USD,1'; drop table raw.google_ads; --,"
-                "\"Robert'); DROP TABLE audit.load_files;--\",1000,,,,"
+                '"Robert\'); DROP TABLE audit.load_files;--",1000,,,,'
             )
         },
         {"g.csv": outcome("loaded", 1, 1, 0)},

@@ -115,17 +115,8 @@ def test_readers_of_the_snapshot_are_never_blocked_and_never_see_a_half_built_st
             return tuple(connection.execute(totals_sql).fetchall()[0])
 
     before = read()
-    # New spend arrives: a restated copy of one month with every amount doubled.
-    folder = landing / "marketing" / "other_spend"
-    month = sorted(folder.glob("*.csv"))[3]
-    lines = month.read_text().splitlines()
-    header = lines[0].split(",")
-    spend = header.index("spend")
-    doubled = [lines[0]] + [
-        ",".join(str(float(value) * 2) if i == spend else value for i, value in enumerate(line.split(",")))
-        for line in lines[1:]
-    ]
-    (folder / f"{month.stem}_zz_restated.csv").write_text("\n".join(doubled) + "\n")
+    # New spend arrives: a restatement of one month.
+    _restate_other_spend(landing, "2025-04")
 
     seen: list[tuple] = []
     errors: list[BaseException] = []
@@ -157,3 +148,65 @@ def test_readers_of_the_snapshot_are_never_blocked_and_never_see_a_half_built_st
     assert len(seen) > 10, "the reader kept reading while the build ran"
     assert after != before
     assert set(seen) <= {before, after}, "a reader saw something other than a whole snapshot"
+
+
+def _monthly_spend(warehouse: Path) -> dict[str, float]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select strftime(spend_date, '%Y-%m'), round(sum(spend_rc), 2) from marts.fct_marketing_spend_daily "
+            "group by 1"
+        ).fetchall()
+    return {month: float(total) for month, total in rows}
+
+
+def _restate_other_spend(landing: Path, month: str) -> None:
+    """Drop a restatement of one month of other_spend with every amount 0.5 % higher.
+
+    (Small enough to stay within the invoice tolerance, so the run's own targets still pass.)
+    """
+    folder = landing / "marketing" / "other_spend"
+    original = folder / f"other_spend_{month}.csv"
+    rows = original.read_text().splitlines()
+    spend = rows[0].split(",").index("spend")
+    restated = [rows[0]] + [
+        ",".join(f"{float(value) * 1.005:.2f}" if i == spend else value for i, value in enumerate(row.split(",")))
+        for row in rows[1:]
+    ]
+    (folder / f"other_spend_{month}_zz_restated.csv").write_text("\n".join(restated) + "\n")
+
+
+def test_restatements_of_closed_months_are_held_until_the_month_is_reopened(tmp_path: Path, small_landing: Path):
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    closed = tmp_path / "closed.yml"
+    closed.write_text("periods:\n  finance_closed_through: '2025-06'\n")
+    reopened = tmp_path / "reopened.yml"
+    reopened.write_text("periods:\n  finance_closed_through: null\n")
+    env = pipeline_env(tmp_path, landing)
+    warehouse = tmp_path / "roi.duckdb"
+
+    assert run_cli({**env, "ROI_CONFIG": str(closed)}).returncode == 0
+    before = _monthly_spend(warehouse)
+    _restate_other_spend(landing, "2025-03")  # closed
+    _restate_other_spend(landing, "2025-09")  # open
+    held_run = run_cli({**env, "ROI_CONFIG": str(closed)})
+    assert held_run.returncode == 0, held_run.stdout[-4000:]
+    during = _monthly_spend(warehouse)
+    assert during["2025-03"] == before["2025-03"], "a closed month's reported spend does not move"
+    assert during["2025-09"] > before["2025-09"], "an open month takes the restatement"
+    assert "no_held_restatements" in held_run.stdout, "the held rows are flagged in the run summary"
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        held = connection.execute(
+            "select count(*), min(period), max(period) from audit.held_restatements where status = 'held'"
+        ).fetchall()[0]
+        flagged = connection.execute(
+            "select count(*) from audit.dq_results where check_name = 'no_held_restatements' and not passed"
+        ).fetchall()[0][0]
+    assert held[0] > 0 and held[1] == held[2] == "2025-03"
+    assert flagged >= 1
+
+    released_run = run_cli({**env, "ROI_CONFIG": str(reopened)})
+    assert released_run.returncode == 0, released_run.stdout[-4000:]
+    after = _monthly_spend(warehouse)
+    assert after["2025-03"] > before["2025-03"], "reopened: the held restatement now applies"
+    assert after["2025-09"] == during["2025-09"]

@@ -21,8 +21,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from packaging import version
 
 from orchestration.lib.failpoints import failpoint
-from orchestration.lib.ingest import quote_identifier
 from orchestration.lib.settings import DBT_PROJECT_DIR, DBT_TARGET, dbt_vars, warehouse_path
+from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=DBT_TARGET)

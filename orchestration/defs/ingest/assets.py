@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import checks
+from orchestration.lib import checks, closed_periods
 from orchestration.lib.ingest import FILE_STATUS_LOADED, FILE_STATUS_REJECTED, SourceLoadReport, ingest_source
 from orchestration.lib.settings import config
 from orchestration.lib.sources import SOURCES, SourceSpec
@@ -19,6 +19,7 @@ from orchestration.lib.sources import SOURCES, SourceSpec
 ROWS_ACCOUNTED_FOR = "rows_accounted_for"
 NO_REJECTED_ROWS = "no_rejected_rows"
 LANDING_FOLDER_PRESENT = "landing_folder_present"
+NO_HELD_RESTATEMENTS = "no_held_restatements"
 
 
 def column_schema(spec: SourceSpec) -> dg.TableSchema:
@@ -37,7 +38,16 @@ def column_schema(spec: SourceSpec) -> dg.TableSchema:
 
 
 def accounting(connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> checks.CheckOutcome:
-    """rows read = rows loaded + rows rejected, for every file, checked against the tables themselves."""
+    """rows read = rows loaded + rows rejected, for every file, checked against the tables themselves.
+
+    A loaded row is in ``raw`` or, for a closed month, held in ``audit.held_<source>``.
+    """
+    held = (
+        f"union all select _file_hash, count(*) from {closed_periods.hold_table(spec)} "  # noqa: S608 - constants
+        f"where _status = '{closed_periods.HELD}' group by 1"
+        if spec.closing_column is not None
+        else ""
+    )
     row = connection.execute(
         f"""
         with files as (
@@ -45,8 +55,12 @@ def accounting(connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> check
             from audit.load_files
             where source = ? and status in (?, ?)
         ),
-        raw_counts as (
+        stored_rows as (
             select _file_hash as file_hash, count(*) as row_count from raw.{spec.table} group by 1
+            {held}
+        ),
+        stored_counts as (
+            select file_hash, sum(row_count) as row_count from stored_rows group by 1
         ),
         rejected_counts as (
             select file_hash, count(*) as row_count from audit.rejected_rows where source = ? group by 1
@@ -57,13 +71,13 @@ def accounting(connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> check
             coalesce(sum(rows_loaded), 0) as rows_loaded,
             coalesce(sum(rows_rejected), 0) as rows_rejected,
             count(*) filter (where rows_read != rows_loaded + rows_rejected) as unbalanced_files,
-            count(*) filter (where coalesce(raw_counts.row_count, 0) != rows_loaded) as raw_mismatches,
+            count(*) filter (where coalesce(stored_counts.row_count, 0) != rows_loaded) as raw_mismatches,
             count(*) filter (where coalesce(rejected_counts.row_count, 0) != rows_rejected) as rejected_mismatches,
-            (select count(*) from raw_counts where file_hash not in (select file_hash from files)) as orphan_files
+            (select count(*) from stored_counts where file_hash not in (select file_hash from files)) as orphan_files
         from files
-        left join raw_counts using (file_hash)
+        left join stored_counts using (file_hash)
         left join rejected_counts using (file_hash)
-        """,  # noqa: S608 - the table name is a spec constant
+        """,  # noqa: S608 - table names are spec constants
         [spec.name, FILE_STATUS_LOADED, FILE_STATUS_REJECTED, spec.name],
     ).fetchall()[0]
     files, rows_read, rows_loaded, rows_rejected, unbalanced, raw_mismatches, rejected_mismatches, orphans = row
@@ -84,10 +98,33 @@ def accounting(connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> check
             "rows_loaded": rows_loaded,
             "rows_rejected": rows_rejected,
             "unbalanced_files": unbalanced,
-            "raw_count_mismatches": raw_mismatches,
+            "stored_count_mismatches": raw_mismatches,
             "rejected_count_mismatches": rejected_mismatches,
-            "raw_rows_of_unknown_files": orphans,
+            "rows_of_unknown_files": orphans,
         },
+    )
+
+
+def held_restatements(connection: duckdb.DuckDBPyConnection, spec: SourceSpec, closed_through: str | None):
+    """Rows of closed months held back instead of changing reported spend (a warning to work)."""
+    held = connection.execute(
+        f"select count(*), min(_period), max(_period) from {closed_periods.hold_table(spec)} "  # noqa: S608
+        f"where _status = '{closed_periods.HELD}'"
+    ).fetchall()[0]
+    count, first, last = held
+    return checks.CheckOutcome(
+        name=NO_HELD_RESTATEMENTS,
+        passed=count == 0,
+        value=float(count),
+        threshold=0.0,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"{count} restated row(s) of closed month(s) {first}..{last} held (finance closed through "
+            f"{closed_through}); see audit.held_restatements — reopen the month to apply them"
+            if count
+            else "no restatement of a closed month is waiting"
+        ),
+        details={"closed_through": closed_through or "none"},
     )
 
 
@@ -123,6 +160,8 @@ def _log_report(context: dg.AssetExecutionContext, report: SourceLoadReport) -> 
         f"{report.source}: {report.files_found} file(s) found, {len(report.outcomes)} new, "
         f"{report.files_skipped} already loaded; {report.rows_read} rows read, "
         f"{report.rows_loaded} loaded, {report.rows_rejected} rejected"
+        + (f" ({report.rows_held} held: closed months)" if report.rows_held else "")
+        + (f"; {report.rows_released} held rows released (months reopened)" if report.rows_released else "")
     )
     for outcome in report.outcomes:
         if outcome.status == FILE_STATUS_REJECTED:
@@ -171,7 +210,17 @@ def source_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
         ),
         dg.AssetCheckSpec(NO_REJECTED_ROWS, asset=key, description="Rows or files rejected in this load."),
         dg.AssetCheckSpec(LANDING_FOLDER_PRESENT, asset=key, description="The source folder exists."),
-    ]
+    ] + (
+        [
+            dg.AssetCheckSpec(
+                NO_HELD_RESTATEMENTS,
+                asset=key,
+                description="No restatement of a month finance has closed is waiting in audit.held_restatements.",
+            )
+        ]
+        if spec.closing_column is not None
+        else []
+    )
 
 
 @dg.multi_asset(
@@ -185,13 +234,19 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
     """One step for all sources: one connection, one Dagster step, each source still its own asset."""
     landing_dir = Path(warehouse.landing_dir)
     selected_checks = context.selected_asset_check_keys
+    closed_through = config().periods.finance_closed_through
     with warehouse.connect() as connection:
+        closed_periods.refresh_held_restatements_view(connection)
         for spec in SOURCES:
             key = dg.AssetKey(["raw", spec.name])
             if key not in context.selected_asset_keys:
                 continue
-            report = ingest_source(connection, spec, landing_dir, config().ingestion, load_id=context.run_id)
+            report = ingest_source(
+                connection, spec, landing_dir, config().ingestion, load_id=context.run_id, closed_through=closed_through
+            )
             outcomes = [accounting(connection, spec), rejections(report), folder_present(spec, landing_dir)]
+            if spec.closing_column is not None:
+                outcomes.append(held_restatements(connection, spec, closed_through))
             checks.record(connection, outcomes, key, context.run_id)
             _log_report(context, report)
             yield dg.MaterializeResult(
@@ -204,6 +259,8 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
                     "rows_read": report.rows_read,
                     "rows_loaded": report.rows_loaded,
                     "rows_rejected": report.rows_rejected,
+                    "rows_held": report.rows_held,
+                    "rows_released": report.rows_released,
                     "files": dg.MetadataValue.md(_files_markdown(report)),
                 },
             )
