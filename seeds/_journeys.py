@@ -388,7 +388,7 @@ def simulate(calendar: Calendar, touchpoints: int, rng: np.random.Generator) -> 
     )
     anchored = conversions[2]
     conversion_frame, conversion_ids = _conversions(
-        conversions, customer_ids, people, as_z, utm["utm_campaign"], owner, span, rng
+        conversions, customer_ids, people, as_z, utm["utm_campaign"], owner, span, rng, value_scale(touchpoints)
     )
     first_twin = base + len(extras.boundary)
     planted = {
@@ -415,6 +415,19 @@ def _offsets(region: np.ndarray, zone: np.ndarray, times: np.ndarray) -> np.ndar
     return table[region, zone, summer]
 
 
+# Order and deal values are scaled so the sample's economics stay plausible whatever --touchpoints is:
+# spend does not depend on the number of touchpoints but conversions do, so at the default size
+# (30,000 touchpoints, ~1,400 conversions) an average deal is worth more than at 1M touchpoints. At the
+# default size revenue is about 4x spend over the whole period (ROAS ~4, ROI on margin around +60 %),
+# with channels above and below that.
+REFERENCE_TOUCHPOINTS = 30_000
+REFERENCE_VALUE_SCALE = 16.0
+
+
+def value_scale(touchpoints: int) -> float:
+    return REFERENCE_VALUE_SCALE * REFERENCE_TOUCHPOINTS / touchpoints
+
+
 def _conversions(
     conversions: tuple[np.ndarray, np.ndarray, np.ndarray],
     customer_ids: np.ndarray,
@@ -424,6 +437,7 @@ def _conversions(
     touch_owner: np.ndarray,
     span: tuple[int, int],
     rng: np.random.Generator,
+    scale: float,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The conversions frame (plus CRM-only customers without any touch) and ids in input order.
 
@@ -445,7 +459,7 @@ def _conversions(
     b2b = np.concatenate([is_b2b[customer], np.zeros(crm_only, dtype=bool)])
 
     size = len(times)
-    revenue = np.where(b2b, rng.lognormal(np.log(9000), 0.7, size), rng.lognormal(np.log(85), 0.6, size))
+    revenue = scale * np.where(b2b, rng.lognormal(np.log(9000), 0.7, size), rng.lognormal(np.log(85), 0.6, size))
     revenue_cents = np.maximum(np.rint(revenue * 100).astype(np.int64), 500)
     margin_cents = np.rint(revenue_cents * rng.uniform(0.2, 0.6, size)).astype(np.int64)
     currency = np.asarray([r[2] for r in _REGIONS], dtype=object)[regions]
