@@ -15,3 +15,21 @@
 {% macro type_fx_rate() -%}
     decimal(38, 18)
 {%- endmacro %}
+
+{#
+    Why an amount has no rate, in words, for the audit models that must stay
+    empty: "no EUR→USD rate within 7 days before 2025-03-12 (latest:
+    2025-03-03)" or "... (none on or before that day)". `latest_rate_date` is
+    the newest rate there is before the day, however stale (null: none).
+#}
+{% macro missing_fx_rate_reason(currency, day, latest_rate_date) -%}
+    {{ dbt.concat([
+        "'no '",
+        currency,
+        "'→" ~ var('reporting_currency') ~ " rate within " ~ var('fx_max_staleness_days') ~ " days before '",
+        "cast(" ~ day ~ " as " ~ dbt.type_string() ~ ")",
+        "case when " ~ latest_rate_date ~ " is null then ' (none on or before that day)' else "
+            ~ dbt.concat(["' (latest: '", "cast(" ~ latest_rate_date ~ " as " ~ dbt.type_string() ~ ")", "')'"])
+            ~ " end",
+    ]) }}
+{%- endmacro %}

@@ -57,17 +57,7 @@ spend_without_fx_rate_dated as (
 
     select
         spend_without_fx_rate.*,
-        latest_rates_before.latest_rate_date,
-        cast(spend_without_fx_rate.spend_date as {{ dbt.type_string() }}) as spend_date_text,
-        case
-            when latest_rates_before.latest_rate_date is null
-                then ' (none on or before that day)'
-            else {{ dbt.concat([
-                "' (latest: '",
-                "cast(latest_rates_before.latest_rate_date as " ~ dbt.type_string() ~ ")",
-                "')'",
-            ]) }}
-        end as latest_rate_note
+        latest_rates_before.latest_rate_date
     from spend_without_fx_rate
     left join latest_rates_before
         on
@@ -87,15 +77,7 @@ errors_explained as (
         cast(spend as decimal(18, 6)) as spend,
         reporting_currency,
         latest_rate_date,
-        {{ dbt.concat([
-            "'no '",
-            "currency",
-            "'→'",
-            "reporting_currency",
-            "' rate within " ~ var('fx_max_staleness_days') ~ " days before '",
-            "spend_date_text",
-            "latest_rate_note",
-        ]) }} as reason,
+        {{ missing_fx_rate_reason('currency', 'spend_date', 'latest_rate_date') }} as reason,
         source_file,
         source_line_number
     from spend_without_fx_rate_dated
