@@ -33,7 +33,7 @@ test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 	$(BIN)/pytest
 
 ui: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python bench/run_bench.py

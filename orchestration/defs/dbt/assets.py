@@ -25,6 +25,10 @@ from orchestration.lib.settings import DBT_PROJECT_DIR, DBT_TARGET, dbt_vars, wa
 from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect
 
+# dbt is the one installed next to this interpreter, activated virtualenv or not (dagster-dbt's own
+# dev-time `dbt parse` looks for it on PATH).
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=DBT_TARGET)
 dbt_project.prepare_if_dev()
 
