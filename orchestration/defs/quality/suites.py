@@ -85,17 +85,20 @@ def spend_reconciliation_suite(reporting_currency: str) -> gx.ExpectationSuite:
     )
 
 
-def data_sync_target_suite(sync_target: float) -> gx.ExpectationSuite:
-    """The data sync target: the matched share of closed-period platform spend is at least ``sync_target``."""
+def measured_target_suite(name: str, column: str, minimum: float, maximum: float) -> gx.ExpectationSuite:
+    """A target measured as one number: a one-row frame whose ``column`` lies within [minimum, maximum]."""
     return gx.ExpectationSuite(
-        name="data_sync_target",
+        name=name,
         expectations=[
             gxe.ExpectTableRowCountToEqual(value=1),
-            gxe.ExpectColumnValuesToBeBetween(
-                column="matched_share_of_closed_spend", min_value=sync_target, max_value=1.0
-            ),
+            gxe.ExpectColumnValuesToBeBetween(column=column, min_value=minimum, max_value=maximum),
         ],
     )
+
+
+def data_sync_target_suite(sync_target: float) -> gx.ExpectationSuite:
+    """The data sync target: the matched share of closed-period platform spend is at least ``sync_target``."""
+    return measured_target_suite("data_sync_target", "matched_share_of_closed_spend", sync_target, 1.0)
 
 
 def budget_vs_actual_suite(reporting_currency: str) -> gx.ExpectationSuite:
@@ -124,26 +127,12 @@ def budget_vs_actual_suite(reporting_currency: str) -> gx.ExpectationSuite:
 
 def budget_tracking_target_suite(tracking_target: float) -> gx.ExpectationSuite:
     """The budget tracking target: the tracked share of closed budget line-periods is at least ``tracking_target``."""
-    return gx.ExpectationSuite(
-        name="budget_tracking_target",
-        expectations=[
-            gxe.ExpectTableRowCountToEqual(value=1),
-            gxe.ExpectColumnValuesToBeBetween(
-                column="tracked_share_of_closed_line_periods", min_value=tracking_target, max_value=1.0
-            ),
-        ],
-    )
+    return measured_target_suite("budget_tracking_target", "tracked_share_of_closed_line_periods", tracking_target, 1.0)
 
 
 def pacing_backtest_suite(mape_warning: float) -> gx.ExpectationSuite:
     """The pacing backtest: the mean absolute percentage error at day 20 is at most ``mape_warning``."""
-    return gx.ExpectationSuite(
-        name="pacing_backtest_mape",
-        expectations=[
-            gxe.ExpectTableRowCountToEqual(value=1),
-            gxe.ExpectColumnValuesToBeBetween(column="mape_day_20", min_value=0, max_value=mape_warning),
-        ],
-    )
+    return measured_target_suite("pacing_backtest_mape", "mape_day_20", 0.0, mape_warning)
 
 
 # ---------------------------------------------------------------- attribution (ROI by channel)
