@@ -60,7 +60,10 @@ def validate_frame(suite: Any, frame: pd.DataFrame, asset_name: str, context: An
     """Save ``suite`` into the context and validate ``frame`` against it."""
     context = context or get_context()
     suite = _saved(context, suite)
-    datasource = context.data_sources.add_or_update_pandas(name=DATASOURCE)
+    try:  # reuse the saved datasource: re-adding it would give its assets new ids in the committed config
+        datasource = context.data_sources.get(DATASOURCE)
+    except KeyError:
+        datasource = context.data_sources.add_pandas(name=DATASOURCE)
     try:
         asset = datasource.get_asset(asset_name)
     except LookupError:

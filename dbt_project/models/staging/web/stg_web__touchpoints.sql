@@ -1,3 +1,8 @@
+-- A table, not a view like the other staging models: touchpoints are the one high-volume source,
+-- and identity stitching, the stitched touches and the grain tests each read it; as a view, each of
+-- them would redo the restatement window over every touch.
+{{ config(materialized='table') }}
+
 with
 
 source as (
