@@ -1,7 +1,7 @@
 """Generate a sample landing zone (``shared/data-contract.md``) and the truth the tests check against.
 
     python seeds/generate.py --out seeds/sample                       # the committed sample
-    python seeds/generate.py --out /tmp/big --touchpoints 1000000     # a load test
+    python seeds/generate.py --out /tmp/big --touchpoints 1000000     # a load test (or --scale 33.3)
 
 The same arguments always give byte-identical files with the same modification times. ``--out`` gets
 one folder per source (its ``marketing/``, ``finance/`` and ``_truth/`` folders are replaced) and
@@ -35,15 +35,32 @@ MIN_TRACKED_SHARE = 0.92
 _STREAMS = ("fx", "spend", "journeys", "finance", "budgets")
 
 
+DEFAULT_TOUCHPOINTS = 30_000
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="landing-zone folder to write")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--touchpoints", type=int, default=30_000, help="number of valid touchpoints")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--touchpoints", type=int, help=f"number of valid touchpoints (default {DEFAULT_TOUCHPOINTS:,})")
+    size.add_argument(
+        "--scale",
+        type=float,
+        help=f"size relative to the default sample: touchpoints = {DEFAULT_TOUCHPOINTS:,} x scale (e.g. 33.3 for 1M)",
+    )
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1))
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 2, 14))
     parser.add_argument("--reporting-currency", choices=_fx.CURRENCIES, default="USD")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.scale is not None:
+        if args.scale <= 0:
+            parser.error("--scale must be positive")
+        args.touchpoints = round(DEFAULT_TOUCHPOINTS * args.scale)
+    elif args.touchpoints is None:
+        args.touchpoints = DEFAULT_TOUCHPOINTS
+    del args.scale
+    return args
 
 
 def bad_line(

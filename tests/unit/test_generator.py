@@ -419,3 +419,9 @@ def test_50k_touchpoints_give_exactly_that_many_and_a_plausible_conversion_rate(
     assert touch_rows == 50_000
     attribution = json.loads((tmp_path / "_truth" / "attribution_truth.json").read_text())
     assert 15 <= attribution["touchpoints"] / attribution["conversions"] <= 25
+
+
+def test_scale_sizes_the_sample_relative_to_the_default(tmp_path: Path) -> None:
+    assert generate(tmp_path, "--scale", "0.1").returncode == 0
+    manifest = json.loads((tmp_path / "_truth" / "manifest.json").read_text())
+    assert manifest["args"]["touchpoints"] == 3_000
