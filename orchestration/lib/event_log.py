@@ -34,33 +34,32 @@ from sqlalchemy.engine import Connection, Engine
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-def default_base_dir() -> str:
-    """Where Dagster's default instance keeps run event logs: ``$DAGSTER_HOME/history/runs``."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        raise dg.DagsterInvariantViolationError(
-            "PooledSqliteEventLogStorage needs DAGSTER_HOME, or base_dir in its dagster.yaml config"
-        )
-    return os.path.join(home, "history", "runs")
+def run_databases_dir(dagster_home: str) -> str:
+    """Where Dagster's default SQLite instance keeps run event logs: ``<DAGSTER_HOME>/history/runs``."""
+    return os.path.join(dagster_home, "history", "runs")
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """``SqliteEventLogStorage`` with pooled connections and a configurable ``synchronous`` level.
 
-    Configure it in ``dagster.yaml`` (every field optional)::
+    Configure it in ``dagster.yaml``::
 
         event_log_storage:
           module: orchestration.lib.event_log
           class: PooledSqliteEventLogStorage
           config:
-            base_dir: /path/to/dagster_home/history/runs   # default: Dagster's
-            synchronous: NORMAL                             # or FULL
-            open_databases: 4                               # engines kept: index + recent runs
+            dagster_home: {env: DAGSTER_HOME}   # databases in <dagster_home>/history/runs, Dagster's layout
+            synchronous: NORMAL                 # optional; FULL for Dagster's stock durability
+            open_databases: 4                   # optional; engines kept: the index + recent runs
+
+    Like Dagster's own ``storage: sqlite: base_dir: {env: DAGSTER_HOME}``, the
+    folder comes from the environment: open such an instance with
+    ``DAGSTER_HOME`` set to its folder (``DagsterInstance.get()``).
     """
 
     def __init__(
         self,
-        base_dir: str | None = None,
+        dagster_home: str,
         inst_data: ConfigurableClassData | None = None,
         synchronous: str = "NORMAL",
         open_databases: int = 4,
@@ -72,12 +71,12 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._synchronous = synchronous.upper()
         self._open_databases = max(2, open_databases)
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        super().__init__(base_dir or default_base_dir(), inst_data)
+        super().__init__(run_databases_dir(dagster_home), inst_data)
 
     @classmethod
     def config_type(cls) -> dict[str, dg.Field]:
         return {
-            "base_dir": dg.Field(dg.StringSource, is_required=False),
+            "dagster_home": dg.Field(dg.StringSource),
             "synchronous": dg.Field(str, is_required=False, default_value="NORMAL"),
             "open_databases": dg.Field(int, is_required=False, default_value=4),
         }

@@ -15,9 +15,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -78,6 +80,25 @@ def pipeline_env(root: Path, landing: Path) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "False",
     }
+
+
+@contextmanager
+def open_instance(dagster_home: str | Path) -> Iterator[dg.DagsterInstance]:
+    """The Dagster instance of a pipeline's DAGSTER_HOME, as the pipeline's processes opened it.
+
+    The shipped dagster.yaml takes the instance's folder from DAGSTER_HOME (orchestration/lib/event_log.py).
+    """
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        instance = dg.DagsterInstance.get()
+    finally:
+        if previous is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+    with instance:
+        yield instance
 
 
 def cli_command(*arguments: str) -> list[str]:

@@ -21,7 +21,7 @@ import pytest
 
 from orchestration.lib import finance
 from orchestration.lib.settings import load_config
-from tests.integration.conftest import Pipeline, generate_landing, pipeline_env, run_cli
+from tests.integration.conftest import Pipeline, generate_landing, open_instance, pipeline_env, run_cli
 
 HALF_CENT = Decimal("0.005")
 CONFIG = load_config(Path(__file__).resolve().parents[2] / "config" / "roi.yml")
@@ -483,7 +483,7 @@ def test_a_sync_below_target_fails_its_check_and_holds_back_what_is_downstream(t
         ).fetchall()
     assert len(missing) >= 2
 
-    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+    with open_instance(env["DAGSTER_HOME"]) as instance:
         assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "fct_spend_reconciliation"]))
         assert instance.get_latest_materialization_event(dg.AssetKey(["finance", "reconciliation_exceptions"]))
         assert instance.get_latest_materialization_event(dg.AssetKey(["publish", "warehouse_snapshot"])) is None

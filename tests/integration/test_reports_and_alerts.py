@@ -30,7 +30,7 @@ from orchestration.lib.reporting import render
 from orchestration.lib.reporting.alerts import WarehouseBusyError, check_results_from_run, evaluate_and_deliver
 from orchestration.lib.reporting.formatting import money_short, pct
 from orchestration.lib.reporting.periods import week_partition_key
-from tests.integration.conftest import REPO, Pipeline
+from tests.integration.conftest import REPO, Pipeline, open_instance
 from tests.loopback import LOOPBACK, SmtpSink, WebhookSink
 
 pytestmark = pytest.mark.integration
@@ -264,11 +264,10 @@ def test_a_period_without_data_fails_with_a_clear_message(config_file: Path, war
 @pytest.fixture(scope="module")
 def build_run(built: Pipeline) -> Iterator[tuple[dg.DagsterInstance, str]]:
     """The session build's Dagster instance and run (its asset check results feed the data-quality alerts)."""
-    instance = dg.DagsterInstance.from_config(built.env["DAGSTER_HOME"])
-    runs = instance.get_runs(filters=dg.RunsFilter(job_name="build_warehouse"), limit=1)
-    assert runs, "the session build left no run in its instance"
-    yield instance, runs[0].run_id
-    instance.dispose()
+    with open_instance(built.env["DAGSTER_HOME"]) as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name="build_warehouse"), limit=1)
+        assert runs, "the session build left no run in its instance"
+        yield instance, runs[0].run_id
 
 
 def _execute(copy: Path, statements: list[tuple[str, list]]) -> None:

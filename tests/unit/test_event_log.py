@@ -88,13 +88,22 @@ def test_wipe_lets_go_of_the_run_databases(instance: dg.DagsterInstance, tmp_pat
     assert _materialize(instance).success  # and writes again afterwards
 
 
-def test_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_an_instance_is_opened_where_dagster_home_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster.yaml").read_text())
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    with pytest.raises(dg.DagsterInvariantViolationError, match="DAGSTER_HOME"):
-        PooledSqliteEventLogStorage()
+    with pytest.raises(dg.DagsterInvalidConfigError, match="DAGSTER_HOME"):
+        dg.DagsterInstance.from_config(str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.event_log_storage._base_dir == str(home / "history" / "runs")
+
+
+def test_config(tmp_path: Path):
     with pytest.raises(dg.DagsterInvalidConfigError, match="synchronous"):
-        PooledSqliteEventLogStorage(base_dir=str(tmp_path), synchronous="SOMETIMES")
-    storage = PooledSqliteEventLogStorage(base_dir=str(tmp_path), synchronous="full")
+        PooledSqliteEventLogStorage(str(tmp_path), synchronous="SOMETIMES")
+    storage = PooledSqliteEventLogStorage(str(tmp_path), synchronous="full")
     with storage.index_connection() as connection:
         assert connection.exec_driver_sql("pragma synchronous").scalar() == 2  # FULL
     storage.dispose()
