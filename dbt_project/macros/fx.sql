@@ -33,3 +33,38 @@
             ~ " end",
     ]) }}
 {%- endmacro %}
+
+{#
+    The rows of `rows_without_rate` (a relation or CTE with `currency` and the
+    day column `day`) with `latest_rate_date`: the newest rate in `fx_rates`
+    (int_fx_rates_resolved) on or before the day, however stale (null: none),
+    for missing_fx_rate_reason. Looked up once per distinct day and currency.
+#}
+{% macro with_latest_fx_rate_date(rows_without_rate, fx_rates, day) -%}
+    select
+        {{ rows_without_rate }}.*,
+        latest_rates_before.latest_rate_date
+    from {{ rows_without_rate }}
+    left join (
+        select
+            days_without_rate.{{ day }},
+            days_without_rate.currency,
+            max({{ fx_rates }}.rate_date) as latest_rate_date
+        from (
+            select distinct
+                {{ day }},
+                currency
+            from {{ rows_without_rate }}
+        ) as days_without_rate
+        inner join {{ fx_rates }}
+            on
+                days_without_rate.currency = {{ fx_rates }}.currency
+                and days_without_rate.{{ day }} >= {{ fx_rates }}.rate_date
+        group by
+            days_without_rate.{{ day }},
+            days_without_rate.currency
+    ) as latest_rates_before
+        on
+            {{ rows_without_rate }}.{{ day }} = latest_rates_before.{{ day }}
+            and {{ rows_without_rate }}.currency = latest_rates_before.currency
+{%- endmacro %}

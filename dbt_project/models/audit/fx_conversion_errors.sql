@@ -26,43 +26,10 @@ spend_without_fx_rate as (
 
 ),
 
-spend_days_without_fx_rate as (
-
-    select distinct
-        spend_date,
-        currency
-    from spend_without_fx_rate
-
-),
-
--- the newest rate there is before the day, however stale, to say how stale
-latest_rates_before as (
-
-    select
-        spend_days_without_fx_rate.spend_date,
-        spend_days_without_fx_rate.currency,
-        max(fx_rates_resolved.rate_date) as latest_rate_date
-    from spend_days_without_fx_rate
-    inner join fx_rates_resolved
-        on
-            spend_days_without_fx_rate.currency = fx_rates_resolved.currency
-            and spend_days_without_fx_rate.spend_date >= fx_rates_resolved.rate_date
-    group by
-        spend_days_without_fx_rate.spend_date,
-        spend_days_without_fx_rate.currency
-
-),
-
+-- with the newest rate there is before the day, however stale, to say how stale
 spend_without_fx_rate_dated as (
 
-    select
-        spend_without_fx_rate.*,
-        latest_rates_before.latest_rate_date
-    from spend_without_fx_rate
-    left join latest_rates_before
-        on
-            spend_without_fx_rate.spend_date = latest_rates_before.spend_date
-            and spend_without_fx_rate.currency = latest_rates_before.currency
+    {{ with_latest_fx_rate_date('spend_without_fx_rate', 'fx_rates_resolved', 'spend_date') }}
 
 ),
 

@@ -28,43 +28,12 @@ conversions_without_fx_rate as (
 
 ),
 
-conversion_days_without_fx_rate as (
-
-    select distinct
-        conversion_date,
-        currency
-    from conversions_without_fx_rate
-
-),
-
--- the newest rate there is before the day, however stale, to say how stale
-latest_rates_before as (
-
-    select
-        conversion_days_without_fx_rate.conversion_date,
-        conversion_days_without_fx_rate.currency,
-        max(fx_rates_resolved.rate_date) as latest_rate_date
-    from conversion_days_without_fx_rate
-    inner join fx_rates_resolved
-        on
-            conversion_days_without_fx_rate.currency = fx_rates_resolved.currency
-            and conversion_days_without_fx_rate.conversion_date >= fx_rates_resolved.rate_date
-    group by
-        conversion_days_without_fx_rate.conversion_date,
-        conversion_days_without_fx_rate.currency
-
-),
-
+-- with the newest rate there is before the day, however stale, to say how stale
 conversions_without_fx_rate_dated as (
 
-    select
-        conversions_without_fx_rate.*,
-        latest_rates_before.latest_rate_date
-    from conversions_without_fx_rate
-    left join latest_rates_before
-        on
-            conversions_without_fx_rate.conversion_date = latest_rates_before.conversion_date
-            and conversions_without_fx_rate.currency = latest_rates_before.currency
+    {{ with_latest_fx_rate_date(
+        'conversions_without_fx_rate', 'fx_rates_resolved', 'conversion_date'
+    ) }}
 
 ),
 
