@@ -41,7 +41,10 @@ bench: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 lint: $(INSTALLED) $(MANIFEST)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models
+	@# sqlfluff's dbt templater opens the warehouse the profile names: the run's, as an absolute path.
+	warehouse="$$($(BIN)/python -c 'from orchestration.lib.settings import warehouse_path; print(warehouse_path())')" \
+		&& mkdir -p "$$(dirname "$$warehouse")" \
+		&& ROI_WAREHOUSE="$$warehouse" $(BIN)/sqlfluff lint dbt_project/models
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .

@@ -73,7 +73,8 @@ markov_credits as (
         campaign_id,
         cast(
             case
-                -- least(): the exact journey sum may round a lone touch's weight down in the 18th place
+                -- least(): the exact journey sum may round a lone touch's weight down
+                -- in the 18th place
                 when journey_weight > 0 then least(touch_weight / journey_weight, 1)
                 else 1.0 / touch_count
             end as {{ type_double() }}

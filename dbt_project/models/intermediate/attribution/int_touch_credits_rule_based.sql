@@ -62,10 +62,12 @@ time_decay_normalised as (
 
     select
         *,
-        -- the journey's weight summed exactly (order-independent); least() keeps a lone touch at 1 when the
-        -- exact sum rounds its weight down in the 18th place
+        -- the journey's weight summed exactly (order-independent); least() keeps a lone touch
+        -- at 1 when the exact sum rounds its weight down in the 18th place
         least(
-            time_decay_weight / {{ exact_sum('time_decay_weight', over='partition by conversion_id') }}, 1
+            time_decay_weight
+            / {{ exact_sum('time_decay_weight', over='partition by conversion_id') }},
+            1
         ) as time_decay_credit
     from touch_weights
 

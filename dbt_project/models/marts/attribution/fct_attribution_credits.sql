@@ -79,10 +79,12 @@ credits_with_values as (
         credits_unioned.credit,
         -- exact decimals per row, so sums over them do not depend on the order they are added in
         cast(
-            cast(conversions.revenue_rc as {{ type_double() }}) * credits_unioned.credit as decimal(38, 12)
+            cast(conversions.revenue_rc as {{ type_double() }})
+            * credits_unioned.credit as decimal(38, 12)
         ) as attributed_revenue_rc,
         cast(
-            cast(conversions.gross_margin_rc as {{ type_double() }}) * credits_unioned.credit as decimal(38, 12)
+            cast(conversions.gross_margin_rc as {{ type_double() }})
+            * credits_unioned.credit as decimal(38, 12)
         ) as attributed_margin_rc
     from credits_unioned
     inner join conversions
