@@ -1,11 +1,14 @@
-# Everything a user or CI needs, from a fresh clone with only Python 3.11 and make.
+# Everything a user or CI needs, from a fresh clone with only Python 3.12 and make.
 #   make run    build the warehouse from the landing zone (default: the shipped sample)
 #   make test   run the whole test suite
 #   make ui     Dagster UI on http://localhost:3000
 #   make bench  1M-touchpoint benchmark: wall time and peak memory
 
 SHELL := /bin/bash
-PYTHON ?= python3
+# PyMC-Marketing needs Python 3.12: the first 3.12 interpreter found (PATH, then pyenv's versions).
+PYTHON ?= $(firstword $(foreach candidate,python3.12 $(sort $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12)) \
+	/usr/local/bin/python3.12 /usr/bin/python3.12,$(if $(shell $(candidate) -c 'import sys; assert sys.version_info[:2] == (3, 12)' \
+	2>/dev/null && echo yes),$(candidate))))
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -22,7 +25,10 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test ui bench lint format sample clean install manifest chromium
+test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
+	$(BIN)/pytest -m slow
+
+.PHONY: run test test-slow ui bench lint format sample clean install manifest chromium
 
 run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.cli run
@@ -63,7 +69,9 @@ chromium:
 		echo "warning: could not install chromium; the report rendering test will be skipped"; }
 
 $(INSTALLED): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "error: Python 3.12 not found (set PYTHON=/path/to/python3.12)" >&2; exit 1; }
+	@# A virtualenv made by another Python (e.g. 3.11 before the move to 3.12) is made anew.
+	$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@

@@ -12,13 +12,11 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 
 from orchestration.lib.reporting.periods import ReportingPeriod, month_key
-
-Row = TypeVar("Row")
 
 
 class NoDataForPeriodError(LookupError):
@@ -183,7 +181,7 @@ class HeldRestatements:
     files: int
 
 
-def fetch(
+def fetch[Row](
     connection: duckdb.DuckDBPyConnection, row_type: type[Row], sql: str, params: Sequence[Any] = ()
 ) -> list[Row]:
     """Rows of ``sql`` as ``row_type``, columns matched to fields by name; decimals become floats."""

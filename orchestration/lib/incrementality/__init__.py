@@ -1,0 +1,1 @@
+"""Incrementality: the marketing-mix model and the response curves it yields."""
