@@ -328,6 +328,135 @@ def _removal_effect_frame(channels: Sequence[str], base: float, removed: np.ndar
 
 
 # ---------------------------------------------------------------------------
+# Markov credit per conversion: iterative proportional fitting
+# ---------------------------------------------------------------------------
+
+MARKOV_FIT_TOLERANCE = 1e-9
+"""The fit stops once every channel's credited conversions are within this share of all conversions of
+its target (removal-effect share × conversions): 1e-9 of 100,000 conversions is 0.0001 of a conversion."""
+MARKOV_FIT_MAX_ITERATIONS = 10_000
+
+
+@dataclass(frozen=True)
+class MarkovCreditFit:
+    """Conversion-level Markov credit, per distinct channel set, fitted to the removal-effect totals.
+
+    ``credits``: one row per (``channel_set`` row of the input, channel of the set) with ``channels``
+    (the set), ``channel`` and ``credit`` — the share of ONE conversion with that channel set the
+    channel gets. A set's credits sum to 1 and are positive only on its own channels.
+    ``targets``: conversions per channel the totals should reach (``share × conversions``).
+    ``fitted``: conversions per channel the credits actually hand out (Σ set count × credit).
+    ``max_gap``: the largest |fitted − target| as a share of all conversions; ``converged`` says
+    whether it reached ``tolerance`` within ``max_iterations`` (it cannot when no credits over the
+    journeys' own channels can reach the targets: the fit then ends as close as it got, still with
+    every conversion's credits summing to 1).
+    """
+
+    credits: pd.DataFrame
+    targets: pd.Series
+    fitted: pd.Series
+    iterations: int
+    max_gap: float
+    converged: bool
+
+
+def fit_markov_credits(
+    coalitions: pd.DataFrame,
+    shares: pd.Series,
+    *,
+    tolerance: float = MARKOV_FIT_TOLERANCE,
+    max_iterations: int = MARKOV_FIT_MAX_ITERATIONS,
+) -> MarkovCreditFit:
+    """Split each conversion over its own channels so that the channel totals are the Markov totals.
+
+    ChannelAttribution and the Markov literature define a channel's conversions as its normalised
+    removal effect × the conversions (``shares``, from :func:`markov_removal_effects`). Splitting
+    each conversion over its own channels in proportion to their removal effects does not reach
+    those totals: a channel that mostly appears next to others is starved. Iterative proportional
+    fitting (RAS) keeps the per-conversion view and reaches the totals:
+
+    * a matrix of (channel set × channel) credits, non-zero only where the channel is in the set,
+      seeded with the removal-effect split (a set whose channels all have removal effect 0 starts
+      with an equal split);
+    * alternately scale each channel's column so that Σ sets count × credit = share × conversions,
+      then each set's row so that its credits sum to 1, until every column is within
+      ``tolerance`` × conversions of its target;
+    * the last step is always the row step, so every conversion's credits sum to 1 exactly.
+
+    The result is the matrix closest to the removal-effect split (in Kullback–Leibler divergence)
+    with those row and column sums; when none exists, the fit stops after ``max_iterations``
+    with ``converged`` false and reports its gap.
+
+    ``coalitions``: ``channels`` (frozenset, non-empty) and ``conversions`` (count ≥ 0), one row per
+    distinct channel set of converting journeys. ``shares``: channel → share (≥ 0, summing to 1);
+    a channel of a set missing from ``shares`` has share 0.
+    """
+    if tolerance <= 0:
+        raise ValueError(f"tolerance must be > 0, got {tolerance}")
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations must be ≥ 1, got {max_iterations}")
+    _require_columns(coalitions, ["channels", "conversions"])
+    frame = coalitions[["channels", "conversions"]].reset_index(drop=True)
+    counts = pd.to_numeric(frame["conversions"]).to_numpy(np.float64)
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        raise ValueError("conversions must be finite counts ≥ 0")
+
+    members = frame["channels"].map(sorted).explode()
+    if members.isna().any():
+        raise ValueError("every channel set needs at least one channel")
+    row = members.index.to_numpy(np.int64)
+    codes, uniques = pd.factorize(members.to_numpy(dtype=object), sort=True)
+    channels = pd.Index([str(channel) for channel in uniques], name="channel")
+    share = pd.to_numeric(shares.reindex(channels).fillna(0.0)).to_numpy(np.float64)
+    if not np.isfinite(share).all() or (share < 0).any():
+        raise ValueError("shares must be finite and ≥ 0")
+    total = counts.sum()
+    share_total = share.sum()
+    target = share / share_total * total if share_total > 0 else np.zeros_like(share)
+
+    n_rows = len(frame)
+    seed = share[codes]
+    seed_sums = np.bincount(row, weights=seed, minlength=n_rows)
+    credit = np.where(seed_sums[row] > 0, seed, 1.0)
+    credit = credit / np.bincount(row, weights=credit, minlength=n_rows)[row]
+    weight = counts[row]
+
+    def column_sums(values: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=weight * values, minlength=len(channels))
+
+    scale = max(total, 1.0)
+    fitted = column_sums(credit)
+    gap = float(np.abs(fitted - target).max(initial=0.0)) / scale
+    iterations = 0
+    while gap > tolerance and iterations < max_iterations:
+        iterations += 1
+        factor = np.divide(target, fitted, out=np.zeros_like(target), where=fitted > 0)
+        scaled = credit * factor[codes]
+        row_sums = np.bincount(row, weights=scaled, minlength=n_rows)[row]
+        # A set whose channels all have targets of 0 keeps its previous split (its gap is then reported).
+        credit = np.where(row_sums > 0, scaled / np.where(row_sums > 0, row_sums, 1.0), credit)
+        fitted = column_sums(credit)
+        gap = float(np.abs(fitted - target).max(initial=0.0)) / scale
+
+    credits = pd.DataFrame(
+        {
+            "set_number": row,
+            "channels": frame["channels"].to_numpy(dtype=object)[row],
+            "channel": channels.to_numpy(dtype=object)[codes],
+            "credit": credit,
+        }
+    )
+    return MarkovCreditFit(
+        credits=credits,
+        targets=pd.Series(target, index=channels, name="target_conversions"),
+        fitted=pd.Series(fitted, index=channels, name="fitted_conversions"),
+        iterations=iterations,
+        max_gap=gap,
+        converged=gap <= tolerance,
+    )
+
+
+# ---------------------------------------------------------------------------
 # Shapley value
 # ---------------------------------------------------------------------------
 
@@ -738,6 +867,63 @@ def channel_weights(paths: pd.DataFrame, channel_sets: pd.DataFrame) -> pd.DataF
         }
     )
     return result.sort_values(["attribution_model", "channel"], ignore_index=True)
+
+
+MARKOV_SET_CREDIT_COLUMNS = ("channel_set", "channel", "credit", "fit_iterations", "fit_max_gap", "is_fit_converged")
+
+
+def markov_set_credits(
+    channel_sets: pd.DataFrame,
+    weights: pd.DataFrame,
+    *,
+    tolerance: float = MARKOV_FIT_TOLERANCE,
+    max_iterations: int = MARKOV_FIT_MAX_ITERATIONS,
+) -> pd.DataFrame:
+    """How one conversion with each channel set splits its Markov credit (``int_attribution_markov_credits``).
+
+    ``channel_sets`` (``int_attribution_channel_sets``): ``channel_set`` (joined by
+    :data:`SET_SEPARATOR`) and ``conversions``. ``weights`` (``int_attribution_channel_weights``):
+    its ``markov`` rows' ``credit_share`` are the targets' shares and the fit's seed
+    (:func:`fit_markov_credits`). Returns one row per set × channel of the set with ``credit``
+    (the set's credits sum to 1) and the fit's ``fit_iterations``, ``fit_max_gap`` (largest
+    |credited − target| over channels, as a share of the conversions) and ``is_fit_converged``,
+    the same on every row. Sorted by set, then channel.
+    """
+    markov = weights[weights["attribution_model"] == "markov"]
+    shares = pd.Series(
+        pd.to_numeric(markov["credit_share"]).to_numpy(np.float64), index=markov["channel"].astype(str).to_numpy()
+    )
+    if len(channel_sets) == 0:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in MARKOV_SET_CREDIT_COLUMNS}).astype(
+            {
+                "channel_set": "string",
+                "channel": "string",
+                "credit": "float64",
+                "fit_iterations": "int64",
+                "fit_max_gap": "float64",
+                "is_fit_converged": "bool",
+            }
+        )
+    coalitions = pd.DataFrame(
+        {
+            "channels": split_joined(channel_sets["channel_set"], SET_SEPARATOR).map(frozenset),
+            "conversions": pd.to_numeric(channel_sets["conversions"]),
+        }
+    )
+    fit = fit_markov_credits(coalitions, shares, tolerance=tolerance, max_iterations=max_iterations)
+    set_names = channel_sets["channel_set"].astype(str).to_numpy(dtype=object)
+    result = pd.DataFrame(
+        {
+            "channel_set": set_names[fit.credits["set_number"].to_numpy()],
+            "channel": fit.credits["channel"].to_numpy(dtype=object),
+            "credit": fit.credits["credit"].to_numpy(np.float64),
+            "fit_iterations": np.int64(fit.iterations),
+            "fit_max_gap": float(fit.max_gap),
+            "is_fit_converged": bool(fit.converged),
+        }
+    )
+    result = result.astype({"channel_set": "string", "channel": "string"})
+    return result.sort_values(["channel_set", "channel"], ignore_index=True)
 
 
 def roi_intervals(

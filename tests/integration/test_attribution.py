@@ -32,6 +32,7 @@ UNIT_TESTED_MODELS = [
     "int_touch_credits_rule_based",
     "int_touch_credits_data_driven",
     "int_attribution_paths",
+    "int_attribution_conversion_channel_sets",
     "int_attribution_channel_sets",
     "fct_attribution_credits",
     "fct_roi_by_channel",
@@ -156,6 +157,48 @@ def test_shapley_credits_are_the_exact_shapley_values_and_markov_shares_sum_to_o
     assert markov["credit_share"].sum() == pytest.approx(1.0, abs=1e-9)
     assert ((markov["removal_effect"] >= 0) & (markov["removal_effect"] <= 1)).all()
     assert markov["conversion_probability"].nunique() == 1
+
+
+def test_markov_shares_match_channel_attribution_on_the_journeys(db):
+    """Every channel's Markov share in the marts is within 0.01 of ChannelAttribution's ``markov_model``
+    (order 1, converting and non-converting paths), run on the warehouse's own journeys."""
+    from orchestration.lib.attribution import PATH_SEPARATOR, split_joined
+    from tests.unit.test_markov_credit_fit import reference_markov_shares
+
+    paths = frame(db, "select channel_path, conversions, non_conversions from intermediate.int_attribution_paths")
+    reference = reference_markov_shares(
+        pd.DataFrame(
+            {
+                "path": split_joined(paths["channel_path"], PATH_SEPARATOR),
+                "conversions": paths["conversions"],
+                "non_conversions": paths["non_conversions"],
+            }
+        )
+    )
+    credited = frame(
+        db,
+        """
+        select channel, sum(conversions) as conversions
+        from marts.fct_channel_attribution
+        where attribution_model = 'markov' and channel != 'unattributed'
+        group by channel
+        """,
+    ).set_index("channel")["conversions"]
+    shares = (credited / credited.sum()).reindex(reference.index, fill_value=0.0)
+    gaps = (shares - reference).abs()
+    assert gaps.max() <= 0.01, pd.DataFrame({"marts": shares, "channel_attribution": reference})
+
+    per_conversion = frame(
+        db,
+        """
+        select conversion_id, sum(credit) as credit, bool_and(touchpoint_id is not null) as on_journey
+        from marts.fct_attribution_credits
+        where attribution_model = 'markov' and channel != 'unattributed'
+        group by conversion_id
+        """,
+    )
+    np.testing.assert_allclose(per_conversion["credit"], 1.0, atol=1e-9)
+    assert per_conversion["on_journey"].all()
 
 
 @pytest.mark.parametrize("mart", sorted(ROI_MARTS))

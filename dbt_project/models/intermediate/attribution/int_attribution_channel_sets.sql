@@ -2,35 +2,16 @@
 {#
     The distinct channel SETS of converting journeys with how many conversions
     had exactly that set: the coalition counts the Shapley model
-    (int_attribution_channel_weights) reads. channel_set lists the set's
-    channels in alphabetical order, joined with ' + '.
+    (int_attribution_channel_weights) reads, and the rows the Markov credit
+    fit (int_attribution_markov_credits) works on. channel_set lists the
+    set's channels in alphabetical order, joined with ' + '.
 #}
 
 with
 
-journey_touches as (
-
-    select * from {{ ref('int_journey_touches_windowed') }}
-
-),
-
-conversion_channels as (
-
-    select distinct
-        conversion_id,
-        channel
-    from journey_touches
-
-),
-
 conversion_channel_sets as (
 
-    select
-        conversion_id,
-        {{ dbt.listagg('channel', "' + '", 'order by channel') }} as channel_set,
-        count(*) as channel_count
-    from conversion_channels
-    group by conversion_id
+    select * from {{ ref('int_attribution_conversion_channel_sets') }}
 
 ),
 

@@ -4,10 +4,12 @@
     rule-based ones (conversion x touch x model, each conversion's credits
     summing to 1), so every model flows into the same marts:
 
-    - markov: the conversion's credit is split over its touches in
-      proportion to the removal effect of each touch's channel
-      (int_attribution_channel_weights); should all its channels have a
-      removal effect of 0, equally over its touches.
+    - markov: a conversion's credit goes to its distinct channels as fitted
+      for its channel set (int_attribution_markov_credits: iterative
+      proportional fitting, so that each channel's credit summed over all
+      converting journeys is its normalised removal effect x the
+      conversions), each channel's part split equally over that channel's
+      touches (so campaign credit follows within the channel).
     - shapley: the exact Shapley value of one conversion of the game
       v(S) = conversions whose channel set is within S is 1 / (its number of
       distinct channels) to each of its channels (a unanimity game), split
@@ -23,39 +25,26 @@ journey_touches as (
 
 ),
 
-channel_weights as (
+conversion_channel_sets as (
 
-    select * from {{ ref('int_attribution_channel_weights') }}
-
-),
-
-markov_removal_effects as (
-
-    select
-        channel,
-        removal_effect
-    from channel_weights
-    where attribution_model = 'markov'
+    select * from {{ ref('int_attribution_conversion_channel_sets') }}
 
 ),
 
-markov_touch_weights as (
+markov_set_credits as (
+
+    select * from {{ ref('int_attribution_markov_credits') }}
+
+),
+
+channel_touch_counts as (
 
     select
         journey_touches.*,
-        coalesce(markov_removal_effects.removal_effect, 0) as touch_weight
+        count(*) over (
+            partition by journey_touches.conversion_id, journey_touches.channel
+        ) as channel_touch_count
     from journey_touches
-    left join markov_removal_effects
-        on journey_touches.channel = markov_removal_effects.channel
-
-),
-
-markov_journey_weights as (
-
-    select
-        *,
-        {{ exact_sum('touch_weight', over='partition by conversion_id') }} as journey_weight
-    from markov_touch_weights
 
 ),
 
@@ -63,47 +52,36 @@ markov_credits as (
 
     select
         'markov' as attribution_model,
-        conversion_id,
-        touchpoint_id,
-        touch_number,
-        touch_count,
-        occurred_at,
-        channel,
-        platform,
-        campaign_id,
+        channel_touch_counts.conversion_id,
+        channel_touch_counts.touchpoint_id,
+        channel_touch_counts.touch_number,
+        channel_touch_counts.touch_count,
+        channel_touch_counts.occurred_at,
+        channel_touch_counts.channel,
+        channel_touch_counts.platform,
+        channel_touch_counts.campaign_id,
         cast(
-            case
-                -- least(): the exact journey sum may round a lone touch's weight down
-                -- in the 18th place
-                when journey_weight > 0 then least(touch_weight / journey_weight, 1)
-                else 1.0 / touch_count
-            end as {{ type_double() }}
+            markov_set_credits.credit / channel_touch_counts.channel_touch_count
+            as {{ type_double() }}
         ) as credit
-    from markov_journey_weights
-
-),
-
-conversion_channel_counts as (
-
-    select
-        conversion_id,
-        count(distinct channel) as distinct_channel_count
-    from journey_touches
-    group by conversion_id
+    from channel_touch_counts
+    inner join conversion_channel_sets
+        on channel_touch_counts.conversion_id = conversion_channel_sets.conversion_id
+    inner join markov_set_credits
+        on
+            conversion_channel_sets.channel_set = markov_set_credits.channel_set
+            and channel_touch_counts.channel = markov_set_credits.channel
 
 ),
 
 shapley_touch_shares as (
 
     select
-        journey_touches.*,
-        conversion_channel_counts.distinct_channel_count,
-        count(*) over (
-            partition by journey_touches.conversion_id, journey_touches.channel
-        ) as channel_touch_count
-    from journey_touches
-    inner join conversion_channel_counts
-        on journey_touches.conversion_id = conversion_channel_counts.conversion_id
+        channel_touch_counts.*,
+        conversion_channel_sets.channel_count
+    from channel_touch_counts
+    inner join conversion_channel_sets
+        on channel_touch_counts.conversion_id = conversion_channel_sets.conversion_id
 
 ),
 
@@ -120,7 +98,7 @@ shapley_credits as (
         platform,
         campaign_id,
         cast(
-            1.0 / distinct_channel_count / channel_touch_count as {{ type_double() }}
+            1.0 / channel_count / channel_touch_count as {{ type_double() }}
         ) as credit
     from shapley_touch_shares
 

@@ -3,9 +3,12 @@
     transparency: the first-order Markov removal effects (with the chain's
     conversion probability with and without the channel, over every journey,
     converting or not; the second-order chain's alongside, for comparison)
-    and the exact Shapley values (conversions credited), next to the
-    conversions each model's conversion-level credits hand the channel in
-    fct_channel_attribution (for shapley the two are equal).
+    and the exact Shapley values (conversions credited), with the
+    conversions each model's totals call for (target_conversions: credit
+    share x conversions with a touch in their window) next to the ones its
+    conversion-level credits hand the channel in fct_channel_attribution
+    (credited_conversions; the two differ only by conversions left out of
+    the marts for want of an FX rate, and for markov by the fit's gap).
 #}
 
 with
@@ -19,6 +22,19 @@ channel_weights as (
 channel_attribution as (
 
     select * from {{ ref('fct_channel_attribution') }}
+
+),
+
+channel_sets as (
+
+    select * from {{ ref('int_attribution_channel_sets') }}
+
+),
+
+converting_journeys as (
+
+    select sum(conversions) as conversions
+    from channel_sets
 
 ),
 
@@ -49,9 +65,14 @@ channel_weights_credited as (
             as second_order_removal_effect,
         cast(channel_weights.second_order_credit_share as {{ type_double() }})
             as second_order_credit_share,
+        cast(
+            channel_weights.credit_share * coalesce(converting_journeys.conversions, 0)
+            as {{ type_double() }}
+        ) as target_conversions,
         cast(coalesce(credited_conversions.credited_conversions, 0) as {{ type_double() }})
             as credited_conversions
     from channel_weights
+    cross join converting_journeys
     left join credited_conversions
         on
             channel_weights.attribution_model = credited_conversions.attribution_model
