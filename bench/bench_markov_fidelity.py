@@ -10,7 +10,10 @@ channel:
   proportion to their channels' removal effects (the method before issue 12, recomputed in SQL from
   the same warehouse);
 * ``after``: the share the marts hand out (``fct_channel_attribution``, model ``markov``);
-* the ROI of the channel over all months (Σ attributed margin − Σ spend) / Σ spend, before and after.
+* the ROI of the channel over all months (Σ attributed margin − Σ spend) / Σ spend, before and after;
+* revenue: ChannelAttribution's value-weighted share (``var_value`` = the paths' revenue in the reporting
+  currency) next to the share of attributed revenue in the marts, which follows the conversion credit
+  (data contract) and is not fitted to it.
 
     .venv/bin/python bench/bench_markov_fidelity.py
     .venv/bin/python bench/bench_markov_fidelity.py --warehouse /tmp/roi.duckdb --max-step 0
@@ -79,6 +82,27 @@ where attribution_model = 'markov' and channel != 'unattributed'
 group by channel
 """
 
+PATH_REVENUE = """
+with conversion_paths as (
+    select
+        journey.conversion_id,
+        string_agg(journey.channel, ' > ' order by journey.touch_number) as channel_path
+    from intermediate.int_journey_touches_windowed as journey
+    group by journey.conversion_id
+)
+select conversion_paths.channel_path, sum(cast(conversions.revenue_rc as double)) as revenue_rc
+from conversion_paths
+inner join marts.fct_conversions as conversions on conversion_paths.conversion_id = conversions.conversion_id
+group by conversion_paths.channel_path
+"""
+
+AFTER_REVENUE = """
+select channel, sum(cast(attributed_revenue_rc as double)) as attributed_revenue_rc
+from marts.fct_channel_attribution
+where attribution_model = 'markov' and channel != 'unattributed'
+group by channel
+"""
+
 SPEND = """
 select channel, sum(cast(spend_rc as double)) as spend_rc
 from marts.fct_roi_by_channel
@@ -87,7 +111,8 @@ group by channel
 """
 
 
-def reference_shares(paths: pd.DataFrame, max_step: int | None) -> pd.Series:
+def reference_shares(paths: pd.DataFrame, max_step: int | None) -> tuple[pd.Series, pd.Series]:
+    """ChannelAttribution's conversion shares and value-weighted (revenue) shares."""
     import ChannelAttribution
 
     data = pd.DataFrame(
@@ -95,6 +120,7 @@ def reference_shares(paths: pd.DataFrame, max_step: int | None) -> pd.Series:
             "path": paths["channel_path"],
             "conversions": paths["conversions"].astype(float),
             "nulls": paths["non_conversions"].astype(float),
+            "revenue": paths["revenue_rc"].astype(float),
         }
     )
     with contextlib.redirect_stdout(io.StringIO()):
@@ -102,6 +128,7 @@ def reference_shares(paths: pd.DataFrame, max_step: int | None) -> pd.Series:
             data,
             "path",
             "conversions",
+            var_value="revenue",
             var_null="nulls",
             order=1,
             sep=">",
@@ -110,8 +137,10 @@ def reference_shares(paths: pd.DataFrame, max_step: int | None) -> pd.Series:
             verbose=False,
             flg_pro=False,
         )
-    totals = result.set_index("channel_name")["total_conversions"].rename(index=str.strip)
-    return totals / totals.sum()
+    totals = result.set_index("channel_name").rename(index=str.strip)
+    conversions = totals["total_conversions"]
+    revenue = totals["total_conversion_value"]
+    return conversions / conversions.sum(), revenue / revenue.sum()
 
 
 def main() -> None:
@@ -125,6 +154,8 @@ def main() -> None:
         paths = connection.sql(
             "select channel_path, conversions, non_conversions from intermediate.int_attribution_paths"
         ).df()
+        path_revenue = connection.sql(PATH_REVENUE).df()
+        after_revenue = connection.sql(AFTER_REVENUE).df().set_index("channel")["attributed_revenue_rc"]
         before = connection.sql(BEFORE_CREDITS).df().set_index("channel")
         after = connection.sql(AFTER_CREDITS).df().set_index("channel")
         spend = connection.sql(SPEND).df().set_index("channel")["spend_rc"]
@@ -133,7 +164,8 @@ def main() -> None:
             " from intermediate.int_attribution_markov_credits"
         ).fetchone()
 
-    reference = reference_shares(paths, args.max_step or None)
+    paths = paths.merge(path_revenue, on="channel_path", how="left").fillna({"revenue_rc": 0.0})
+    reference, reference_revenue = reference_shares(paths, args.max_step or None)
     table = pd.DataFrame(
         {
             "reference": reference,
@@ -156,6 +188,16 @@ def main() -> None:
         f"largest |share - reference|: before {table['before_gap'].abs().max():.4f}, "
         f"after {table['after_gap'].abs().max():.4f} (target <= 0.01)"
     )
+    revenue = pd.DataFrame(
+        {
+            "reference_value": reference_revenue,
+            "marts_revenue": after_revenue / after_revenue.sum(),
+        }
+    ).fillna(0.0)
+    revenue["gap"] = revenue["marts_revenue"] - revenue["reference_value"]
+    print("revenue shares: ChannelAttribution var_value vs the marts' attributed revenue (follows the credit)")
+    print(revenue.round(4).to_string())
+    print(f"largest |revenue share - reference|: {revenue['gap'].abs().max():.4f}")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ _REGIONS: tuple[tuple[str, float, str, tuple[tuple[int, int], ...]], ...] = (
 _UTC_TRACKED_SHARE = 0.1  # visitors whose timestamps are logged in UTC ("Z")
 
 _ORGANIC_SOURCES = ("google", "google", "google", "google", "bing", "duckduckgo")
-_REFERRAL_SOURCES = ("g2.com", "reddit.com", "techcrunch.com", "partnerblog.example.com")
+_REFERRAL_SOURCES = ("g2.com", "capterra.com", "techcrunch.com", "partnerblog.example.com")
 _CRM_EMAIL_CAMPAIGNS = ("onboarding_series", "winback")
 
 

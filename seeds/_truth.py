@@ -54,6 +54,8 @@ SPEND_COLUMNS = {
 }
 
 # Touches without a known paid utm_campaign: (utm_source, utm_medium) -> channel; "*" matches anything.
+# On every source / medium the generator writes, these give what the warehouse's GA4 default channel
+# groups (dbt_project/seeds/channel_rules.csv) give, computed here independently of them.
 CHANNEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("*", "organic", "organic_search"),
     ("*", "email", "email"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -164,6 +165,39 @@ class DeliverySettings(_Section):
     retry: RetrySettings = RetrySettings()
 
 
+class ChannelRuleOverride(_Section):
+    """One user channel rule: each given pattern (a regular expression, searched in the touch's lower-cased
+    utm value, a missing value being ''; anchor with ^ and $ for a whole-value match) must match; an omitted
+    pattern matches anything. Evaluated before the GA4 default rules of the channel_rules seed."""
+
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    channel: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+
+    @model_validator(mode="after")
+    def _usable(self) -> ChannelRuleOverride:
+        if self.channel == "unattributed":
+            raise ValueError("channel 'unattributed' is reserved for conversions without a touch")
+        for name in ("utm_source", "utm_medium", "utm_campaign"):
+            pattern = getattr(self, name)
+            if pattern is None:
+                continue
+            if pattern != pattern.lower():
+                raise ValueError(f"{name} pattern {pattern!r} must be lower case (values are lower-cased first)")
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"{name} pattern {pattern!r} is not a regular expression: {error}") from error
+        return self
+
+
+class ChannelRuleSettings(_Section):
+    # The user's channel rules, first match wins, before the GA4 default channel groups of
+    # dbt_project/seeds/channel_rules.csv (paid campaigns still map through the campaign file first).
+    overrides: list[ChannelRuleOverride] = []
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -175,6 +209,7 @@ class RoiConfig(_Section):
     alerts: AlertSettings = AlertSettings()
     reports: ReportSettings = ReportSettings()
     delivery: DeliverySettings = DeliverySettings()
+    channel_rules: ChannelRuleSettings = ChannelRuleSettings()
 
 
 def _resolve(path_value: str) -> Path:
@@ -249,4 +284,5 @@ def dbt_vars(cfg: RoiConfig | None = None) -> dict[str, Any]:
         "pacing_under_pct": cfg.pacing.under_pct,
         "pacing_over_pct": cfg.pacing.over_pct,
         "pacing_profile_weeks": cfg.pacing.profile_weeks,
+        "channel_rule_overrides": [override.model_dump(exclude_none=True) for override in cfg.channel_rules.overrides],
     }

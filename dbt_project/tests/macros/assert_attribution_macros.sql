@@ -2,7 +2,8 @@
 -- month_period_of names the month of a date or timestamp as YYYY-MM (the last
 -- second of January is January); seconds_between is exact to the fraction of
 -- a second and signed; type_double keeps 1/3 to double precision (a 4-byte
--- float would lose it after 7 digits).
+-- float would lose it after 7 digits); regex_matches searches (a match
+-- anywhere, unless the pattern is anchored) and an empty value can match.
 with
 
 fixture as (
@@ -23,7 +24,13 @@ results as (
         {{ seconds_between('late_january', 'early_february') }} as seconds_forward,
         {{ default__seconds_between('late_january', 'early_february') }} as seconds_forward_default,
         {{ seconds_between('early_february', 'late_january') }} as seconds_backward,
-        cast(1 as {{ type_double() }}) / 3 as one_third
+        cast(1 as {{ type_double() }}) / 3 as one_third,
+        {{ regex_matches("'www.google.co.uk'", "'^([a-z0-9-]+\\.)*(google|bing)(\\.[a-z]+)*$'") }}
+            as search_site_matches,
+        {{ regex_matches("'googleads.example'", "'^([a-z0-9-]+\\.)*(google|bing)(\\.[a-z]+)*$'") }}
+            as lookalike_matches,
+        {{ regex_matches("'web-push'", "'push$'") }} as unanchored_start_matches,
+        {{ regex_matches("''", "'^(direct|)$'") }} as empty_value_matches
     from fixture
 
 ),
@@ -47,6 +54,14 @@ expectations as (
     select
         'type_double keeps double precision' as expectation,
         abs(one_third - 0.333333333333333) < 1e-15 as is_met
+    from results
+    union all
+    select
+        'regex_matches searches, anchors hold, empty values match' as expectation,
+        search_site_matches
+        and not lookalike_matches
+        and unanchored_start_matches
+        and empty_value_matches as is_met
     from results
 
 )

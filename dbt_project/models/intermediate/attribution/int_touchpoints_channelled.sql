@@ -5,11 +5,17 @@
     1. a paid touch: its utm_campaign equals (case-insensitively) the
        utm_campaign of a campaign in dim_campaigns -> that campaign's channel,
        and its platform and campaign_id (for the campaign-level ROI);
-    2-7. otherwise the first rule of the channel_rules seed (lowest
-       rule_number) whose utm_source and utm_medium match: `*` matches
-       anything, an empty rule value matches an empty or missing one.
+    2. otherwise the user's rules from config/roi.yml (channel_rules.overrides,
+       rule_number 1001 and up, in the order written), then the channel_rules
+       seed: Google Analytics 4's default channel groups (rule_number 2 and
+       up, in GA4's order), the lowest rule_number first. A rule matches when
+       each of its utm_source, utm_medium and utm_campaign patterns (regular
+       expressions, lower case) matches the touch's lower-cased value (a
+       missing value is ''); an empty pattern matches anything. The last seed
+       rule (GA4's Unassigned) matches everything: channel `other`.
 
-    Rules are matched once per distinct (source, medium) pair, not per touch.
+    Rules are matched once per distinct (source, medium, campaign), not per
+    touch.
 #}
 
 with
@@ -29,6 +35,12 @@ campaigns as (
 channel_rules as (
 
     select * from {{ ref('channel_rules') }}
+
+),
+
+channel_rule_overrides as (
+
+    {{ channel_rule_overrides() }}
 
 ),
 
@@ -57,43 +69,76 @@ campaign_utm_codes as (
 
 ),
 
-source_medium_pairs as (
+rules_in_order as (
+
+    select
+        0 as rule_precedence,
+        rule_number,
+        utm_source_pattern,
+        utm_medium_pattern,
+        utm_campaign_pattern,
+        channel
+    from channel_rule_overrides
+
+    union all
+
+    select
+        1 as rule_precedence,
+        rule_number,
+        utm_source_pattern,
+        utm_medium_pattern,
+        utm_campaign_pattern,
+        channel
+    from channel_rules
+
+),
+
+utm_triples as (
 
     select distinct
-        coalesce(utm_source, '') as utm_source_key,
-        coalesce(utm_medium, '') as utm_medium_key
+        lower(coalesce(utm_source, '')) as utm_source_key,
+        lower(coalesce(utm_medium, '')) as utm_medium_key,
+        lower(coalesce(utm_campaign, '')) as utm_campaign_key
     from touchpoints_stitched
 
 ),
 
-source_medium_rule_matches as (
+utm_rule_matches as (
 
     select
-        source_medium_pairs.utm_source_key,
-        source_medium_pairs.utm_medium_key,
-        channel_rules.rule_number,
-        channel_rules.channel,
+        utm_triples.utm_source_key,
+        utm_triples.utm_medium_key,
+        utm_triples.utm_campaign_key,
+        rules_in_order.rule_number,
+        rules_in_order.channel,
         row_number() over (
-            partition by source_medium_pairs.utm_source_key, source_medium_pairs.utm_medium_key
-            order by channel_rules.rule_number
+            partition by
+                utm_triples.utm_source_key,
+                utm_triples.utm_medium_key,
+                utm_triples.utm_campaign_key
+            order by rules_in_order.rule_precedence, rules_in_order.rule_number
         ) as match_rank
-    from source_medium_pairs
-    inner join channel_rules
+    from utm_triples
+    inner join rules_in_order
         on
             (
-                channel_rules.utm_source = '*'
-                or coalesce(channel_rules.utm_source, '') = source_medium_pairs.utm_source_key
+                rules_in_order.utm_source_pattern is null
+                or {{ regex_matches('utm_triples.utm_source_key', 'rules_in_order.utm_source_pattern') }}
             )
             and (
-                channel_rules.utm_medium = '*'
-                or coalesce(channel_rules.utm_medium, '') = source_medium_pairs.utm_medium_key
+                rules_in_order.utm_medium_pattern is null
+                or {{ regex_matches('utm_triples.utm_medium_key', 'rules_in_order.utm_medium_pattern') }}
+            )
+            and (
+                rules_in_order.utm_campaign_pattern is null
+                or {{ regex_matches('utm_triples.utm_campaign_key', 'rules_in_order.utm_campaign_pattern') }}
             )
 
 ),
 
-source_medium_channels as (
+utm_channels as (
 
-    select * from source_medium_rule_matches
+    select * from utm_rule_matches
     where match_rank = 1
 
 ),
@@ -106,24 +151,26 @@ touchpoints_channelled as (
         touchpoints_stitched.resolved_customer_id,
         touchpoints_stitched.occurred_at,
         coalesce(
-            campaign_utm_codes.channel, source_medium_channels.channel, 'other'
+            campaign_utm_codes.channel, utm_channels.channel, 'other'
         ) as channel,
         campaign_utm_codes.platform,
         campaign_utm_codes.campaign_id,
         campaign_utm_codes.campaign_id is not null as is_paid_touch,
         case
             when campaign_utm_codes.campaign_id is not null then 1
-            else source_medium_channels.rule_number
+            else utm_channels.rule_number
         end as channel_rule_number
     from touchpoints_stitched
     left join campaign_utm_codes
         on lower(touchpoints_stitched.utm_campaign) = campaign_utm_codes.utm_campaign_key
-    left join source_medium_channels
+    left join utm_channels
         on
-            coalesce(touchpoints_stitched.utm_source, '')
-            = source_medium_channels.utm_source_key
-            and coalesce(touchpoints_stitched.utm_medium, '')
-            = source_medium_channels.utm_medium_key
+            lower(coalesce(touchpoints_stitched.utm_source, ''))
+            = utm_channels.utm_source_key
+            and lower(coalesce(touchpoints_stitched.utm_medium, ''))
+            = utm_channels.utm_medium_key
+            and lower(coalesce(touchpoints_stitched.utm_campaign, ''))
+            = utm_channels.utm_campaign_key
 
 )
 
