@@ -12,6 +12,7 @@ R = 1428.57 (today's, at 250 + 250) is B = 360000 / (2000 - 1428.57) - 200 = 430
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -320,3 +321,56 @@ def test_default_scenarios_on_the_hand_worked_curves():
     least = run_scenario(ScenarioSpec("same_revenue_least_spend", "least_spend"), curves, window, current, 0.5)
     # same revenue for 430 instead of 500 per day: revenue per unit of spend 500 / 430 - 1 better
     assert summary_row(least, "fit1", 0.9)["budget_efficiency_gain_pct"] == pytest.approx(500 / 430 - 1, rel=1e-5)
+
+
+def test_a_posterior_close_to_the_truth_scores_within_the_issue_s_targets(tmp_path):
+    """The slow tests' loop on a hand-made truth: truth JSON -> curve-draw rows near it -> scenarios ->
+    scores. A posterior whose draws scatter around the true curves recovers most of the true gains."""
+    truth = {
+        "reporting_currency": "USD",
+        "saturation": "hill",
+        "channels": {
+            name: {"adstock": "geometric", "alpha": 0.3, "l_max_days": 14, "beta": beta, "kappa": kappa, "slope": slope}
+            for name, beta, kappa, slope in (
+                ("display", 2500.0, 1200.0, 1.8),
+                ("offline", 6000.0, 3000.0, 1.2),
+                ("paid_search", 9000.0, 2000.0, 1.6),
+                ("paid_social", 4000.0, 1500.0, 1.0),
+            )
+        },
+    }
+    path = tmp_path / "media_response.json"
+    path.write_text(json.dumps(truth), encoding="utf-8")
+    true_curves = curves_from_truth(json.loads(path.read_text(encoding="utf-8")))
+    generator = np.random.default_rng(11)
+    rows = [
+        ("fit", channel, draw, "hill", spec["beta"] * generator.lognormal(0, 0.05),
+         spec["kappa"] * generator.lognormal(0, 0.05), spec["slope"], None, 3 * spec["kappa"])
+        for channel, spec in truth["channels"].items()
+        for draw in range(200)
+    ]  # fmt: skip
+    columns = [
+        "fit_id",
+        "channel",
+        "draw",
+        "saturation",
+        "beta",
+        "kappa",
+        "slope",
+        "lam",
+        "observed_max_daily_spend_rc",
+    ]
+    fitted = curves_from_frame(pd.DataFrame(rows, columns=columns))
+    window = Window(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    current = np.array([400.0, 5000.0, 1000.0, 2500.0]) * window.days  # display, offline, paid_search, paid_social
+    reallocate = ScenarioSpec("reallocate_same_budget", "max_margin")
+    result = run_scenario(reallocate, fitted, window, current, 0.5)
+    score = scoring.score_reallocation(
+        true_curves, reallocate, fitted.channels, window.days, current, result.recommended_rc
+    )
+    assert score.true_revenue_optimum > score.true_revenue_now * 1.05  # there is something to gain
+    assert score.captured_uplift_share >= 0.9
+    least = ScenarioSpec("same_revenue_least_spend", "least_spend")
+    result = run_scenario(least, fitted, window, current, 0.5)
+    score = scoring.score_least_spend(true_curves, least, fitted.channels, window.days, current, result.recommended_rc)
+    assert score.kept_revenue_share >= 0.97 and score.captured_saving_share >= 0.75
