@@ -192,6 +192,39 @@ def prepare() -> int:
     return subprocess.run(command, cwd=settings.DBT_PROJECT_DIR, check=False).returncode
 
 
+def propose_budget(scenario: str, fiscal_year: int, out_dir: Path | None = None) -> int:
+    """Write the budget proposal of ``scenario`` for ``fiscal_year`` (``finance/budgets`` format) to the
+    reports folder, for finance to review (lib/optimisation/proposal.py says how it is built)."""
+    from orchestration.lib.optimisation.proposal import proposal_from_warehouse
+    from orchestration.lib.reporting.render import reports_root
+
+    warehouse = settings.warehouse_path()
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse}; build it first (make run)", file=sys.stderr)
+        return 1
+    with connect(warehouse, read_only=True) as connection:
+        try:
+            proposal = proposal_from_warehouse(
+                connection,
+                scenario,
+                fiscal_year,
+                start_month=settings.config().budget.fiscal_year_start_month,
+                currency=settings.reporting_currency(),
+            )
+        except LookupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    folder = out_dir or reports_root(warehouse) / "budget_proposals"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"budgets_FY{fiscal_year}_{scenario}.csv"
+    proposal.rows.to_csv(path, index=False, float_format="%.2f")
+    total = float(proposal.rows["amount"].sum()) if len(proposal.rows) else 0.0
+    print(f"{path}: {len(proposal.rows)} rows, {total:,.2f} {settings.reporting_currency()} (approved_at empty)")
+    for channel in proposal.unplaced_channels:
+        print(f"warning: {channel} has a recommended spend but no budget line to put it on", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="roi", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -200,7 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run_parser.add_argument("--timings", type=Path, help="write per-step seconds to this JSON file")
     commands.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
+    propose_parser = commands.add_parser("propose-budget", help="write a budget proposal from a budget scenario")
+    propose_parser.add_argument("--scenario", required=True, help="e.g. reallocate_same_budget")
+    propose_parser.add_argument("--fiscal-year", required=True, type=int, help="e.g. 2026 (FY2026)")
+    propose_parser.add_argument("--out", type=Path, help="folder (default: <reports dir>/budget_proposals)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "propose-budget":
+        return propose_budget(arguments.scenario, arguments.fiscal_year, arguments.out)
     if arguments.command == "prepare":
         return prepare()
     if arguments.command == "run":

@@ -2,7 +2,18 @@
 
 import dagster as dg
 
-from orchestration.defs import alerts, attribution, dbt, finance, ingest, pipeline, publish, quality, reporting
+from orchestration.defs import (
+    alerts,
+    attribution,
+    dbt,
+    finance,
+    ingest,
+    optimisation,
+    pipeline,
+    publish,
+    quality,
+    reporting,
+)
 from orchestration.defs.resources import warehouse_from_env
 
 defs = dg.Definitions.merge(
@@ -11,6 +22,7 @@ defs = dg.Definitions.merge(
     quality.defs(),
     finance.defs(),
     attribution.defs(),
+    optimisation.defs(),
     reporting.defs(),
     alerts.defs(),
     publish.defs(upstream=dbt.mart_keys()),

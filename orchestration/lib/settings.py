@@ -198,6 +198,70 @@ class ChannelRuleSettings(_Section):
     overrides: list[ChannelRuleOverride] = []
 
 
+class ScenarioChannelBounds(_Section):
+    # Multiples of the channel's spend in the window; None keeps the scenario's.
+    lower: float | None = Field(None, ge=0)
+    upper: float | None = Field(None, ge=0)
+
+
+class BudgetScenarioSettings(_Section):
+    # A named budget scenario (optimisation.scenarios); every key left out takes the optimisation default.
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    # max_margin: split a total for the most expected incremental margin; least_spend: the least total
+    # keeping revenue_multiple x today's expected incremental revenue; target_mroi: fund each channel
+    # until its marginal ROI falls to mroi_floor.
+    objective: Literal["max_margin", "least_spend", "target_mroi"]
+    # max_margin's total over the window in the reporting currency, or today's total times total_multiple
+    # (neither: today's total).
+    total_rc: float | None = Field(None, ge=0)
+    total_multiple: float | None = Field(None, ge=0)
+    revenue_multiple: float = Field(1.0, gt=0)
+    mroi_floor: float | None = None
+    # The window: this many complete months, ending with window_end_month (YYYY-MM; None: the last
+    # complete month).
+    window_months: int | None = Field(None, ge=1, le=60)
+    window_end_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    lower_multiple: float | None = Field(None, ge=0)
+    upper_multiple: float | None = Field(None, ge=0)
+    channel_bounds: dict[str, ScenarioChannelBounds] = {}
+    # Channels held at their spend in the window.
+    locked_channels: tuple[str, ...] = ()
+
+
+class OptimisationSettings(_Section):
+    # Budget scenarios over the marketing-mix model's response curves (lib/optimisation).
+    # Window: the last this-many complete months.
+    window_months: int = Field(12, ge=1, le=60)
+    # Each channel between these multiples of its own spend in the window.
+    lower_multiple: float = Field(0.3, ge=0)
+    upper_multiple: float = Field(3.0, ge=0)
+    # target_mroi funds each channel until its marginal ROI (margin of the next unit of spend - 1) falls to this.
+    mroi_floor: float = 0.0
+    # Credible interval level of revenue, margin and uplift.
+    interval_level: float = Field(0.9, gt=0, lt=1)
+    # The seed's targets, compared by WARN checks with fct_budget_scenario_summary.
+    efficiency_target: float = Field(0.40, ge=0)
+    roi_improvement_target: float = Field(0.25, ge=0)
+    # The scenario alert: probability of improvement at least this, and expected net uplift at least
+    # alert_min_uplift_rc (reporting currency, over the window).
+    alert_min_probability: float = Field(0.90, ge=0, le=1)
+    alert_min_uplift_rc: float = Field(10000.0, ge=0)
+    # Seed of the optimiser's random starting points (same curves and seed, same recommendation).
+    random_seed: int = 20250101
+    # Named scenarios besides the three defaults.
+    scenarios: tuple[BudgetScenarioSettings, ...] = ()
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> OptimisationSettings:
+        names = [scenario.name for scenario in self.scenarios]
+        reserved = {"reallocate_same_budget", "same_revenue_least_spend", "target_mroi"}
+        if len(set(names)) != len(names) or reserved & set(names):
+            raise ValueError(f"scenario names must be unique and not one of the defaults {sorted(reserved)}")
+        if self.upper_multiple < self.lower_multiple:
+            raise ValueError("upper_multiple must be at least lower_multiple")
+        return self
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -210,6 +274,7 @@ class RoiConfig(_Section):
     reports: ReportSettings = ReportSettings()
     delivery: DeliverySettings = DeliverySettings()
     channel_rules: ChannelRuleSettings = ChannelRuleSettings()
+    optimisation: OptimisationSettings = OptimisationSettings()
 
 
 def _resolve(path_value: str) -> Path:

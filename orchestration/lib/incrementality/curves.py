@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 Saturation = Literal["hill", "logistic"]
 PARAMETERS: Mapping[Saturation, tuple[str, ...]] = {"hill": ("beta", "kappa", "slope"), "logistic": ("beta", "lam")}
@@ -99,3 +100,68 @@ class ResponseCurves:
             params={name: np.asarray(values)[:, index] for name, values in self.params.items()},
             observed_max_daily_spend_rc=observed[index] if observed.size else observed,
         )
+
+
+CURVE_DRAW_COLUMNS = (
+    "fit_id",
+    "channel",
+    "draw",
+    "saturation",
+    "beta",
+    "kappa",
+    "slope",
+    "lam",
+    "observed_max_daily_spend_rc",
+)
+"""The columns of ``incrementality.mmm_curve_draws``: one row per (channel, posterior draw) of a fit."""
+
+
+def curves_from_frame(frame: pd.DataFrame) -> ResponseCurves:
+    """The curves of one fit from its ``incrementality.mmm_curve_draws`` rows.
+
+    Channels come out sorted by name, draws by number; every channel must have the same draws, one
+    saturation and a value for each of its parameters (the other parameters' columns are null)."""
+    missing = set(CURVE_DRAW_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"curve draws lack the columns {sorted(missing)}")
+    if frame.empty:
+        raise ValueError("no curve draws")
+    if frame["fit_id"].nunique() != 1:
+        raise ValueError(f"curve draws of one fit expected, got fits {sorted(frame['fit_id'].unique())}")
+    saturations = frame["saturation"].unique()
+    if len(saturations) != 1 or saturations[0] not in PARAMETERS:
+        raise ValueError(f"one saturation ('hill' or 'logistic') expected, got {list(saturations)}")
+    saturation: Saturation = saturations[0]
+    if frame.duplicated(["channel", "draw"]).any():
+        raise ValueError("more than one row for a (channel, draw)")
+    channels = tuple(sorted(frame["channel"].unique()))
+    params = {}
+    for name in PARAMETERS[saturation]:
+        table = frame.pivot(index="draw", columns="channel", values=name).sort_index().reindex(columns=list(channels))
+        values = table.to_numpy(dtype=float)
+        if np.isnan(values).any():
+            raise ValueError(
+                f"{saturation} parameter {name} is missing for some (channel, draw): every channel needs every draw"
+            )
+        params[name] = values
+    observed = frame.groupby("channel")["observed_max_daily_spend_rc"].max().reindex(list(channels))
+    observed_values = observed.to_numpy(dtype=float)
+    return ResponseCurves(
+        channels=channels,
+        saturation=saturation,
+        params=params,
+        observed_max_daily_spend_rc=np.empty(0) if np.isnan(observed_values).any() else observed_values,
+    )
+
+
+def curves_from_truth(truth: Mapping[str, Any]) -> ResponseCurves:
+    """The generator's planted curves (``_truth/media_response.json``) as one draw."""
+    saturation: Saturation = truth["saturation"]
+    if saturation not in PARAMETERS:
+        raise ValueError(f"unknown saturation {saturation!r}")
+    channels = tuple(sorted(truth["channels"]))
+    params = {
+        name: np.array([[float(truth["channels"][channel][name]) for channel in channels]])
+        for name in PARAMETERS[saturation]
+    }
+    return ResponseCurves(channels=channels, saturation=saturation, params=params)

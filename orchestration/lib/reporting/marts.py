@@ -534,3 +534,48 @@ def latest_check_results(connection: duckdb.DuckDBPyConnection, run_id: str | No
         """,
         [run_id],
     )
+
+
+# --- budget scenarios ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetScenario:
+    scenario: str
+    objective: str
+    window_start: dt.date
+    window_end: dt.date
+    interval_level: float
+    current_spend_rc: float
+    recommended_spend_rc: float
+    net_uplift_rc: float
+    net_uplift_ci_low_rc: float
+    net_uplift_ci_high_rc: float
+    margin_uplift_rc: float
+    probability_of_improvement: float
+    is_extrapolated: bool
+
+
+@dataclass(frozen=True)
+class ScenarioChannel:
+    scenario: str
+    channel: str
+    current_spend_rc: float
+    recommended_spend_rc: float
+    change_rc: float
+    is_extrapolated: bool
+
+
+def budget_scenarios(
+    connection: duckdb.DuckDBPyConnection, relations: set[str]
+) -> tuple[list[BudgetScenario], list[ScenarioChannel]]:
+    """The optimised budget scenarios and their channel moves (none while no model is fitted)."""
+    if not {"marts.fct_budget_scenario_summary", "marts.fct_budget_scenarios"} <= relations:
+        return [], []
+    scenarios = fetch(
+        connection,
+        BudgetScenario,
+        "select * from marts.fct_budget_scenario_summary where status = 'optimised' order by scenario",
+    )
+    channels = fetch(connection, ScenarioChannel, "select * from marts.fct_budget_scenarios order by scenario, channel")
+    return scenarios, channels

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestration.lib.reporting.formatting import money_short, pct
-from orchestration.lib.reporting.marts import BudgetLine, ChannelRoi, PacingLine, ReconciliationLine, SyncRate
+from orchestration.lib.reporting.marts import (
+    BudgetLine,
+    BudgetScenario,
+    ChannelRoi,
+    PacingLine,
+    ReconciliationLine,
+    ScenarioChannel,
+    SyncRate,
+)
 
 ACT_NOW, REVIEW, OPPORTUNITY = 1, 2, 3
 
@@ -30,6 +38,8 @@ class Recommendation:
 class Thresholds:
     over_budget_pct: float = 0.05
     sync_target: float = 0.95
+    # A budget scenario this sure of beating today's allocation is a review, otherwise an opportunity.
+    scenario_probability: float = 0.9
 
 
 def roi_interval_below_zero(rows: Sequence[ChannelRoi], model: str, currency: str) -> list[Recommendation]:
@@ -176,6 +186,64 @@ def reconciliation_follow_up(
     return found
 
 
+def budget_scenario_moves(
+    scenarios: Sequence[BudgetScenario],
+    channels: Sequence[ScenarioChannel],
+    currency: str,
+    sure_probability: float = 0.9,
+) -> list[Recommendation]:
+    """Each optimised budget scenario that is expected to beat today's allocation, as the move it asks
+    for: from the channel it cuts most to the one it raises most, with the expected uplift of incremental
+    margin net of spend, its interval and the probability of improvement. A review when the model is sure
+    (probability at least ``sure_probability``), an opportunity otherwise."""
+    found = []
+    for scenario in scenarios:
+        if scenario.net_uplift_rc <= 0:
+            continue
+        moves = [channel for channel in channels if channel.scenario == scenario.scenario]
+        cuts = sorted((move for move in moves if move.change_rc < 0), key=lambda move: move.change_rc)
+        raises = sorted((move for move in moves if move.change_rc > 0), key=lambda move: -move.change_rc)
+        spend_change = scenario.recommended_spend_rc - scenario.current_spend_rc
+        if cuts and raises:
+            amount = min(-cuts[0].change_rc, raises[0].change_rc)
+            action = f"Move {money_short(amount, currency)} from {cuts[0].channel} to {raises[0].channel}"
+        elif cuts:
+            action = f"Cut {cuts[0].channel} by {money_short(-cuts[0].change_rc, currency)}"
+        elif raises:
+            action = f"Raise {raises[0].channel} by {money_short(raises[0].change_rc, currency)}"
+        else:
+            continue
+        others = len(cuts) + len(raises) - (2 if cuts and raises else 1)
+        more = f" (and {others} smaller change{'s' if others != 1 else ''})" if others > 0 else ""
+        total = (
+            ""
+            if abs(spend_change) < 0.005 * max(scenario.current_spend_rc, 1.0)
+            else f", total spend {pct(spend_change / scenario.current_spend_rc, signed=True)}"
+        )
+        extrapolated = [move.channel for move in moves if move.is_extrapolated]
+        caveat = (
+            f" Relies on spend beyond what the model has seen for {', '.join(extrapolated)}." if extrapolated else ""
+        )
+        found.append(
+            Recommendation(
+                rule="budget_scenario",
+                priority=REVIEW if scenario.probability_of_improvement >= sure_probability else OPPORTUNITY,
+                subject=scenario.scenario,
+                text=(
+                    f"{action}{more}{total} ({scenario.scenario.replace('_', ' ')}, "
+                    f"{scenario.window_start:%b %Y} to {scenario.window_end:%b %Y}): expected "
+                    f"+{money_short(scenario.net_uplift_rc, currency)} incremental margin net of spend, "
+                    f"{pct(scenario.interval_level, 0)} interval "
+                    f"{money_short(scenario.net_uplift_ci_low_rc, currency)} to "
+                    f"{money_short(scenario.net_uplift_ci_high_rc, currency)}, probability of improvement "
+                    f"{pct(scenario.probability_of_improvement, 0)}.{caveat}"
+                ),
+                impact_rc=scenario.net_uplift_rc,
+            )
+        )
+    return found
+
+
 def recommend(
     *,
     roi: Sequence[ChannelRoi],
@@ -187,15 +255,22 @@ def recommend(
     thresholds: Thresholds,
     currency: str,
     limit: int,
+    scenarios: Sequence[BudgetScenario] = (),
+    scenario_channels: Sequence[ScenarioChannel] = (),
 ) -> list[Recommendation]:
-    """Every rule's findings, most pressing first, at most ``limit``."""
+    """Every rule's findings, most pressing first, at most ``limit``.
+
+    Where a marketing-mix model is fitted (``scenarios``), budget advice comes from its scenarios; the
+    attribution-interval advice (cut or fund a channel by its attributed ROI interval) only where it is not."""
+    attribution_advice = not scenarios
     found = [
-        *roi_interval_below_zero(roi, model, currency),
+        *(roi_interval_below_zero(roi, model, currency) if attribution_advice else []),
         *projected_over_budget(pacing, thresholds.over_budget_pct, currency),
         *reconciliation_follow_up(reconciliation, sync_rate, thresholds.sync_target, currency),
         *over_budget(budget_lines, thresholds.over_budget_pct, currency),
         *pacing_under(pacing, currency),
-        *roi_interval_above_zero(roi, model, currency),
+        *budget_scenario_moves(scenarios, scenario_channels, currency, thresholds.scenario_probability),
+        *(roi_interval_above_zero(roi, model, currency) if attribution_advice else []),
     ]
     return sorted(found, key=lambda item: (item.priority, -abs(item.impact_rc), item.rule, item.subject))[:limit]
 

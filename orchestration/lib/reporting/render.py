@@ -94,6 +94,8 @@ class ExecutiveData:
     reconciliation: list[marts.ReconciliationLine]
     sync_rates: list[marts.SyncRate]
     pacing: list[marts.PacingLine]
+    budget_scenarios: list[marts.BudgetScenario] = field(default_factory=list)
+    scenario_channels: list[marts.ScenarioChannel] = field(default_factory=list)
 
 
 def load_executive(
@@ -106,6 +108,7 @@ def load_executive(
         raise marts.NoDataForPeriodError(
             f"no data for {period.key} yet: the warehouse's data is as of {as_of or 'never (it is empty)'}"
         )
+    scenarios, scenario_channels = marts.budget_scenarios(connection, relations)
     return ExecutiveData(
         period=period,
         period_closed=bool(info.is_closed) if info is not None else as_of > period.last_date,
@@ -118,6 +121,8 @@ def load_executive(
         reconciliation=marts.reconciliation(connection, [period.key]),
         sync_rates=marts.sync_rates(connection, period.key, SYNC_TREND_MONTHS),
         pacing=marts.latest_pacing(connection),
+        budget_scenarios=scenarios,
+        scenario_channels=scenario_channels,
     )
 
 
@@ -133,9 +138,15 @@ def render_executive(data: ExecutiveData, cfg: RoiConfig, generated_at: dt.datet
         pacing=data.pacing,
         reconciliation=data.reconciliation,
         sync_rate=period_sync,
-        thresholds=Thresholds(over_budget_pct=cfg.alerts.over_budget_pct, sync_target=cfg.reconciliation.sync_target),
+        thresholds=Thresholds(
+            over_budget_pct=cfg.alerts.over_budget_pct,
+            sync_target=cfg.reconciliation.sync_target,
+            scenario_probability=cfg.optimisation.alert_min_probability,
+        ),
         currency=currency,
         limit=cfg.reports.max_recommendations,
+        scenarios=data.budget_scenarios,
+        scenario_channels=data.scenario_channels,
     )
     chart_list = [
         Chart(
