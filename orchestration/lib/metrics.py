@@ -8,7 +8,7 @@ DuckDB's writer lock, so it never blocks a build or the dashboard, and it reads
 one whole build.
 
     python -m orchestration.lib.metrics query --metrics roi --group-by channel,attribution_model
-    python -m orchestration.lib.metrics list-metrics
+    python -m orchestration.lib.metrics list metrics
 """
 
 from __future__ import annotations
