@@ -88,3 +88,22 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 
 clean:
 	rm -rf warehouse .dagster_home dbt_project/target dbt_project/logs reports outbox
+
+# Dashboards, the semantic layer and the docs: readers of the published snapshot
+# (warehouse/roi_snapshot.duckdb), never of the live warehouse, so none of them blocks a build.
+#   make dashboard                                     live dashboard on http://localhost:8501
+#   make metrics ARGS="--metrics roi --group-by channel,attribution_model"   a MetricFlow query
+#   make docs                                          dbt docs (lineage, columns) on http://localhost:8080
+.PHONY: dashboard metrics docs
+DASHBOARD_PORT ?= 8501
+DOCS_PORT ?= 8080
+
+dashboard: $(INSTALLED)
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(DASHBOARD_PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+metrics: $(INSTALLED) $(MANIFEST)
+	$(BIN)/python -m orchestration.lib.metrics query $(ARGS)
+
+docs: $(INSTALLED) $(MANIFEST)
+	$(BIN)/python -m orchestration.lib.dbt_docs --port $(DOCS_PORT)

@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.integration.conftest import Pipeline
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+ATTRIBUTION_MODELS = {"first_touch", "last_touch", "linear", "time_decay", "position_based", "markov", "shapley"}
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_notebook_runs_on_the_snapshot(notebook: Path, built: Pipeline, monkeypatch: pytest.MonkeyPatch):
+def run_notebook(notebook: Path, built: Pipeline, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Every code cell of the notebook, top to bottom, in one namespace (as a kernel would)."""
     monkeypatch.setenv("ROI_WAREHOUSE", str(built.warehouse))
     monkeypatch.chdir(notebook.parent)
     cells = [
         "".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"] if cell["cell_type"] == "code"
     ]
-    namespace: dict[str, object] = {}
+    namespace: dict[str, Any] = {}
     for source in cells:
         exec(compile(source, f"{notebook.name}", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_runs_on_the_snapshot(notebook: Path, built: Pipeline, monkeypatch: pytest.MonkeyPatch):
+    namespace = run_notebook(notebook, built, monkeypatch)
     assert os.environ["ROI_WAREHOUSE"] == str(built.warehouse)
     if "roi" in namespace:
         roi = namespace["roi"]
@@ -35,3 +45,46 @@ def test_notebook_runs_on_the_snapshot(notebook: Path, built: Pipeline, monkeypa
             "markov",
             "shapley",
         }
+
+
+def test_the_attribution_notebook_compares_every_model_on_the_same_conversions(
+    built: Pipeline, monkeypatch: pytest.MonkeyPatch, db
+):
+    namespace = run_notebook(NOTEBOOK_DIR / "attribution_models_for_a_channel.ipynb", built, monkeypatch)
+    channel, comparison, credit_check = namespace["CHANNEL"], namespace["comparison"], namespace["credit_check"]
+    assert len(comparison) == len(ATTRIBUTION_MODELS) and set(comparison["attribution_model"]) == ATTRIBUTION_MODELS
+    assert (credit_check["difference"].abs() < 1e-6).all()
+    # The notebook's ROI from the ROI mart, against touch-level credits and daily spend (the live warehouse).
+    spend = float(
+        db.execute("select sum(spend_rc) from marts.fct_marketing_spend_daily where channel = ?", [channel]).fetchone()[
+            0
+        ]
+    )
+    margins = dict(
+        db.execute(
+            "select attribution_model, sum(attributed_margin_rc) from marts.fct_attribution_credits "
+            "where channel = ? group by 1",
+            [channel],
+        ).fetchall()
+    )
+    for row in comparison.itertuples():
+        assert math.isclose(row.spend_rc, spend, rel_tol=1e-9)
+        assert math.isclose(row.roi, (float(margins[row.attribution_model]) - spend) / spend, rel_tol=1e-9)
+
+
+def test_the_budget_line_notebook_walks_from_budget_to_the_booked_variance(
+    built: Pipeline, monkeypatch: pytest.MonkeyPatch, db
+):
+    namespace = run_notebook(NOTEBOOK_DIR / "budget_line_to_invoice.ipynb", built, monkeypatch)
+    line, month, walk = namespace["BUDGET_LINE"], namespace["MONTH"], namespace["walk"]
+    assert math.isclose(walk["platform_spend_rc"], walk["platform_actual_rc"], rel_tol=1e-9)
+    assert walk["invoiced_accounts"] >= 1
+    # The booked actual, from the general-ledger lines of the live warehouse.
+    booked = db.execute(
+        "select sum(amount_rc) from intermediate.int_gl_lines_converted_to_rc "
+        "where budget_line_id = ? and fiscal_period = ?",
+        [line, month],
+    ).fetchone()[0]
+    assert math.isclose(walk["booked_actual_rc"], float(booked), rel_tol=1e-9)
+    assert math.isclose(walk["variance_rc"], walk["actual_rc"] - walk["budget_rc"], rel_tol=1e-9, abs_tol=1e-6)
+    assert math.isclose(walk["variance_pct"], walk["variance_rc"] / walk["budget_rc"], rel_tol=1e-9)
