@@ -2,7 +2,18 @@
 
 import dagster as dg
 
-from orchestration.defs import alerts, attribution, dbt, finance, ingest, pipeline, publish, quality, reporting
+from orchestration.defs import (
+    alerts,
+    attribution,
+    dbt,
+    finance,
+    incrementality,
+    ingest,
+    pipeline,
+    publish,
+    quality,
+    reporting,
+)
 from orchestration.defs.resources import warehouse_from_env
 
 defs = dg.Definitions.merge(
@@ -11,9 +22,10 @@ defs = dg.Definitions.merge(
     quality.defs(),
     finance.defs(),
     attribution.defs(),
+    incrementality.defs(),
     reporting.defs(),
     alerts.defs(),
-    publish.defs(upstream=dbt.mart_keys()),
+    publish.defs(upstream=dbt.mart_keys() + incrementality.mart_keys()),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.
     dg.Definitions(resources={"warehouse": warehouse_from_env()}, executor=dg.in_process_executor),

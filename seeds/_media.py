@@ -59,7 +59,7 @@ BASELINE_TREND_PER_YEAR = 0.10
 BASELINE_WEEKDAY = (1.04, 1.06, 1.05, 1.02, 0.98, 0.92, 0.93)  # Monday first
 BASELINE_SEASON_AMPLITUDE = 0.08  # yearly cosine, peak in late November
 ORGANIC_CAUGHT_PER_DAY = 6_000.0  # demand brand search clicks and display impressions catch
-NOISE_SHARE = 0.02  # sd of the daily noise, as a share of the day's expected revenue
+NOISE_SHARE = 0.01  # sd of the daily noise, as a share of the day's expected revenue
 CAUGHT_BY = ("paid_search", "display")
 
 
@@ -178,7 +178,7 @@ def plant(spend_rc: pd.DataFrame, reporting_currency: str, usd_rc: float, rng: n
     day_of_year = (days - days.astype("datetime64[Y]")).astype(np.int64)
     season = 1.0 + BASELINE_SEASON_AMPLITUDE * np.cos(2 * np.pi * (day_of_year - 330) / 365.25)
     baseline = usd_rc * BASELINE_PER_DAY * (1 + BASELINE_TREND_PER_YEAR * years) * season * weekday
-    organic = usd_rc * ORGANIC_CAUGHT_PER_DAY * season * weekday * rng.lognormal(0.0, 0.1, len(days))
+    organic = usd_rc * ORGANIC_CAUGHT_PER_DAY * season * weekday * rng.lognormal(0.0, 0.05, len(days))
     incremental_frame = pd.DataFrame(incremental, index=spend_rc.index)
     expected = baseline + organic + incremental_frame.sum(axis=1).to_numpy()
     noise = rng.normal(0.0, NOISE_SHARE, len(days)) * expected
