@@ -32,6 +32,8 @@ L_MAX_DAYS = 14
 MEDIA_CHANNELS: tuple[str, ...] = ("paid_search", "paid_social", "display", "video", "affiliate", "offline")
 # Channels bought together: one weekly plan drives both.
 PLAN_OF = {"video": "display"}
+# The plan's average level per channel (the affiliate programme runs at twice its campaigns' typical day).
+PLAN_LEVEL = {"affiliate": 2.0}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ BASELINE_TREND_PER_YEAR = 0.10
 BASELINE_WEEKDAY = (1.04, 1.06, 1.05, 1.02, 0.98, 0.92, 0.93)  # Monday first
 BASELINE_SEASON_AMPLITUDE = 0.08  # yearly cosine, peak in late November
 ORGANIC_CAUGHT_PER_DAY = 6_000.0  # demand brand search clicks and display impressions catch
-NOISE_SHARE = 0.01  # sd of the daily noise, as a share of the day's expected revenue
+NOISE_SHARE = 0.006  # sd of the daily noise, as a share of the day's expected revenue
 CAUGHT_BY = ("paid_search", "display")
 
 
@@ -77,7 +79,7 @@ def weekly_plan(channel: str, days: np.ndarray, calendar: Calendar) -> np.ndarra
     rng = np.random.default_rng(zlib.crc32(plan.encode()))
     quarter_level = rng.choice((0.6, 0.8, 1.0, 1.25, 1.5), size=count // 13 + 1)
     week_kind = rng.choice((0.15, 0.7, 1.0, 1.0, 1.4, 1.9), size=count)
-    return quarter_level[weeks // 13] * week_kind[weeks]
+    return PLAN_LEVEL.get(channel, 1.0) * quarter_level[weeks // 13] * week_kind[weeks]
 
 
 def channel_of_campaigns() -> dict[str, str]:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from orchestration.lib.incrementality.curves import PARAMETERS, ResponseCurves
 
+TRAILING_MONTHS = 12
 CURVE_DRAW_COLUMNS = (
     "fit_id",
     "channel",
@@ -116,7 +117,8 @@ def period_effects_frame(
 ) -> pd.DataFrame:
     """``incrementality.mmm_channel_period_effects``: incremental revenue per (period type, period, channel).
 
-    Only months (and fiscal years) the fit window covers completely. A weekly model's contributions
+    Only months (and fiscal years) the fit window covers completely, plus the last 12 complete months
+    together (``trailing_12_months``, period ``YYYY-MM..YYYY-MM``). A weekly model's contributions
     are spread evenly over each week's days. ``marginal_roas`` is the revenue of the next 1 % of spend
     per unit of it, on the steady-state curve at the period's average daily spend.
     """
@@ -125,10 +127,16 @@ def period_effects_frame(
     spend_per_day = daily_series(spend, period_days)  # (days, channels)
     months = np.asarray(days.strftime("%Y-%m"))
     fiscal = np.asarray([fiscal_year_of_month.get(month, "") for month in months])
+    complete = _complete_months(days)
+    trailing = np.asarray([""] * len(months), dtype=object)
+    if len(complete) >= TRAILING_MONTHS:
+        last_year = complete[-TRAILING_MONTHS:]
+        trailing[np.isin(months, last_year)] = f"{last_year[0]}..{last_year[-1]}"
     records = []
     for period_type, labels, whole in (
-        ("month", months, _complete_months(days)),
+        ("month", months, complete),
         ("fiscal_year", fiscal, _complete_groups(days, fiscal_year_of_month)),
+        ("trailing_12_months", trailing, sorted(set(trailing) - {""})),
     ):
         for label in whole:
             mask = labels == label

@@ -112,6 +112,8 @@ effects_measured as (
         on
             channel_period_effects.period_type = margin_ratio_by_period.period_type
             and channel_period_effects.period = margin_ratio_by_period.period
+    -- the trailing 12 months (a row of the model's table) is not a reporting period
+    where channel_period_effects.period_type in ('month', 'fiscal_year')
 
 ),
 
