@@ -43,6 +43,7 @@ ui: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
 bench: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/bench_mmm.py samplers --samplers pymc --granularity week
 
 lint: $(INSTALLED) $(MANIFEST)
 	$(BIN)/ruff check .

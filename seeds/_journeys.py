@@ -390,6 +390,14 @@ def simulate(calendar: Calendar, touchpoints: int, rng: np.random.Generator) -> 
     conversion_frame, conversion_ids = _conversions(
         conversions, customer_ids, people, as_z, utm["utm_campaign"], owner, span, rng, value_scale(touchpoints)
     )
+    anchor_touch = np.concatenate([anchored, np.full(len(conversion_frame) - len(anchored), -1)])
+    channel_names = np.asarray(TOUCH_CHANNELS, dtype=object)
+    anchor_channel = np.where(anchor_touch >= 0, channel_names[all_channel[anchor_touch]], "")
+    anchor_campaign = np.where(anchor_touch >= 0, np.asarray(utm["utm_campaign"], dtype=object)[anchor_touch], "")
+    conversion_frame = conversion_frame.assign(
+        _anchor_channel=anchor_channel[conversion_frame["_input"].to_numpy()],
+        _anchor_campaign=anchor_campaign[conversion_frame["_input"].to_numpy()],
+    ).drop(columns="_input")
     first_twin = base + len(extras.boundary)
     planted = {
         "touch_exactly_lookback_before_conversion": [
@@ -480,6 +488,7 @@ def _conversions(
             "conversion_type": np.where(b2b, "closed_won", "order"),
             "_epoch": times,
             "_seq": sequence,
+            "_input": np.arange(size),
         }
     ).iloc[order]
     return frame.reset_index(drop=True), conversion_ids

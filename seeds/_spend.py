@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from seeds._io import fixed
+from seeds._media import weekly_plan
 from seeds._world import ACCOUNTS_BY_ID, CAMPAIGNS, PLANTED, Calendar, Campaign
 
 # Decimals of the integer units per account (google: micros).
@@ -94,6 +95,7 @@ def expected_spend(campaign: Campaign, days: np.ndarray, calendar: Calendar) -> 
         * np.asarray(_WEEKDAY[weekday_profile])[weekday]
         * np.asarray(_SEASON[season_profile])[month_of_year]
         * (1.0 + _TREND_PER_YEAR * years)
+        * weekly_plan(campaign.channel, days, calendar)
     )
 
 
@@ -111,7 +113,7 @@ def _campaign_rows(campaign: Campaign, calendar: Calendar, rng: np.random.Genera
         rng.binomial(impressions, ctr) if ctr is not None else np.full(len(days), -1, dtype=np.int64)
     )  # -1 = not reported
     conversions = rng.gamma(4.0, np.maximum(clicks, 0) * conversion_rate / 4.0 + 1e-9)
-    months = (days.astype("datetime64[M]") - np.datetime64(calendar.months[0], "M")).astype(np.int64)
+    months = (days.astype("datetime64[M]") - np.datetime64(calendar.months[0], "M")).astype(np.int64) - calendar.lead
     return pd.DataFrame(
         {
             "platform": campaign.platform,

@@ -1,7 +1,9 @@
 """The fictional company the sample describes: its calendar, ad accounts, campaigns and budget lines.
 
 Everything here is static and deterministic. Campaign flights and the months the planted cases use
-are given as month offsets from the first month of the generated range, so any ``--start``/``--end``
+are given as month offsets from the story's first month: the first month of the generated range, or,
+when the range holds more than ``STORY_MONTHS`` months, the month ``STORY_MONTHS - 1`` months before
+the last one (the earlier months are history the media model learns from). So any ``--start``/``--end``
 spanning at least 13 months gets the same story; with the defaults month 0 is 2025-01.
 """
 
@@ -16,6 +18,8 @@ from seeds._io import epoch
 BOOKS_CLOSE_DAYS = 12
 # The planted cases need this many closed months.
 MIN_CLOSED_MONTHS = 12
+# Months the planted story spans; a longer range starts with history before it.
+STORY_MONTHS = 14
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -52,14 +56,24 @@ class Calendar:
         """Months whose books are complete by ``end`` (invoices received and posted)."""
         return [m for m in self.months if month_end(m) + dt.timedelta(days=BOOKS_CLOSE_DAYS) <= self.end]
 
+    @property
+    def lead(self) -> int:
+        """Months of history before the story's month 0."""
+        return max(0, len(self.months) - STORY_MONTHS)
+
+    @property
+    def offsets(self) -> range:
+        """The month offsets of the range, first to last (the first is ``-lead``)."""
+        return range(-self.lead, len(self.months) - self.lead)
+
     def month(self, offset: int) -> dt.date:
-        """First day of the month ``offset`` months after the first month (may be negative)."""
-        return add_months(self.months[0], offset)
+        """First day of the month ``offset`` months after the story's first month (may be negative)."""
+        return add_months(self.months[0], self.lead + offset)
 
     def offset(self, day: dt.date) -> int:
         """Month offset of the month containing ``day``."""
         first = self.months[0]
-        return (day.year - first.year) * 12 + day.month - first.month
+        return (day.year - first.year) * 12 + day.month - first.month - self.lead
 
     def arrival(self, offset: int, hour: int = 6) -> int:
         """When a monthly drop lands (epoch seconds): the 1st of the next month, or the day after ``end``."""
@@ -98,7 +112,7 @@ class Account:
 class Flight:
     """When a campaign runs, as (month offset, day) pairs; ``None`` end = still running."""
 
-    start: tuple[int, int] = (-10, 1)
+    start: tuple[int, int] = (-40, 1)
     end: tuple[int, int] | None = None
 
 
@@ -230,7 +244,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
              "BL-AFFILIATE", "aff_voucher", 90, "Partnerships", **_AFF),
     # Planned, no spend yet: in campaigns/ only.
     Campaign(_G, _US, "21700000001", "US | Search | Next Launch", "paid_search", "BL-SEARCH",
-             "us_search_next_launch", 0, _PERF_US, Flight((15, 1))),
+             "us_search_next_launch", 0, _PERF_US, Flight((27, 1))),
 )  # fmt: skip
 
 # Channels reached only through a paid campaign's utm_campaign (touches pick a running campaign).

@@ -25,14 +25,14 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a script: make the ``seeds`` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seeds import _finance, _fx, _journeys, _spend, _truth
+from seeds import _finance, _fx, _journeys, _media, _spend, _truth
 from seeds._io import BadLine, LandingWriter, csv_line, epoch
 from seeds._world import CAMPAIGNS, PLANTED, Calendar, period
 
 ATTRIBUTION_TRUTH_MAX_TOUCHPOINTS = 200_000
 MIN_MATCHED_SHARE = Decimal("0.97")
 MIN_TRACKED_SHARE = 0.92
-_STREAMS = ("fx", "spend", "journeys", "finance", "budgets")
+_STREAMS = ("fx", "spend", "journeys", "finance", "budgets", "media")
 
 
 DEFAULT_TOUCHPOINTS = 30_000
@@ -49,7 +49,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=float,
         help=f"size relative to the default sample: touchpoints = {DEFAULT_TOUCHPOINTS:,} x scale (e.g. 33.3 for 1M)",
     )
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1))
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2024, 1, 1))
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 2, 14))
     parser.add_argument("--reporting-currency", choices=_fx.CURRENCIES, default="USD")
     args = parser.parse_args(argv)
@@ -100,7 +100,7 @@ class SampleBuilder:
         ledger = spend.original
         sources = ledger["platform"].map(_spend.source_of)
         for source in _spend.FILE_SUFFIX:
-            for month in range(len(self.calendar.months)):
+            for month in self.calendar.offsets:
                 rows = ledger[(sources == source) & (ledger["month"] == month)]
                 if rows.empty:
                     continue
@@ -186,9 +186,27 @@ class SampleBuilder:
                 mtime=epoch(drop, 8),
             )
 
-    def write_journeys(self) -> _journeys.Journeys:
-        """Touchpoints (gzipped) and conversions, one file per UTC month, rows in time order."""
+    def plant_media(self, spend: _spend.SpendData) -> _media.MediaTruth:
+        """The planted media response of the written spend (reporting currency, as-of rates)."""
+        days = np.arange(np.datetime64(self.calendar.start), np.datetime64(self.calendar.end) + 1)
+        fx = _truth.FxTable.from_writer(self.writer, self.rc)
+        currencies = {*spend.final["currency"].unique(), *_fx.CURRENCIES}
+        self.rate_rc = _media.rates_by_day(fx, currencies, days)
+        spend_rc = _media.daily_spend_rc(spend.final, self.rate_rc, days)
+        return _media.plant(spend_rc, self.rc, float(self.rate_rc["USD"][0]), self.rng["media"])
+
+    def write_journeys(self, media: _media.MediaTruth) -> _journeys.Journeys:
+        """Touchpoints (gzipped) and conversions, one file per UTC month, rows in time order.
+
+        The conversions' revenue is the planted daily revenue (``seeds/_media.py``).
+        """
         journeys = _journeys.simulate(self.calendar, self.args.touchpoints, self.rng["journeys"])
+        conversions = journeys.conversions
+        caught = (conversions["_anchor_channel"] == "display") | (
+            conversions["_anchor_campaign"].str.endswith("search_brand")
+        )
+        realised = _media.realise_revenue(conversions, caught.to_numpy(), media, self.rate_rc, self.rng["media"])
+        journeys = _journeys.Journeys(journeys.touchpoints, realised, journeys.planted)
         for source, frame, suffix in (
             ("touchpoints", journeys.touchpoints, ".csv.gz"),
             ("conversions", journeys.conversions, ".csv"),
@@ -220,8 +238,8 @@ class SampleBuilder:
             return (bad_line(frame, middle, overrides, "unknown_currency", "XXX"),)
         return ()
 
-    def write_lift_tests(self, spend: _spend.SpendData) -> None:
-        frame = _finance.lift_tests(self.calendar, spend.final)
+    def write_lift_tests(self, media: _media.MediaTruth) -> None:
+        frame = _finance.lift_tests(self.calendar, media, self.rate_rc)
         self.writer.write_csv(
             "lift_tests", "marketing/lift_tests", "lift_tests.csv", frame, mtime=epoch(self.calendar.day(9, 1), 10)
         )
@@ -269,7 +287,7 @@ class SampleBuilder:
 
     # ------------------------------------------------------------ truth
 
-    def write_truth(self, journeys: _journeys.Journeys) -> dict[str, object]:
+    def write_truth(self, journeys: _journeys.Journeys, media: _media.MediaTruth) -> dict[str, object]:
         truth_dir = self.args.out / "_truth"
         truth_dir.mkdir(parents=True, exist_ok=True)
         writer, calendar = self.writer, self.calendar
@@ -308,6 +326,10 @@ class SampleBuilder:
         }
         for name, table in tables.items():
             table.to_csv(truth_dir / f"{name}.csv", index=False, lineterminator="\n")
+        (truth_dir / "media_response.json").write_text(json.dumps(media.as_json(), indent=2) + "\n")
+        media.by_channel_month().to_csv(
+            truth_dir / "incremental_revenue_by_channel_month.csv", index=False, lineterminator="\n"
+        )
         attribution = self._attribution(journeys, dim)
         (truth_dir / "attribution_truth.json").write_text(json.dumps(attribution, indent=2) + "\n")
         return {
@@ -371,11 +393,12 @@ class SampleBuilder:
         fx = self.write_fx()
         spend = self.write_spend()
         self.write_campaigns()
-        journeys = self.write_journeys()
-        self.write_lift_tests(spend)
+        media = self.plant_media(spend)
+        journeys = self.write_journeys(media)
+        self.write_lift_tests(media)
         self.write_books(spend)
         self.write_budgets(fx)
-        checks = self.write_truth(journeys)
+        checks = self.write_truth(journeys, media)
         manifest = {
             "generator": "seeds/generate.py",
             "args": {

@@ -262,6 +262,52 @@ class OptimisationSettings(_Section):
         return self
 
 
+class MmmPriors(_Section):
+    """Priors of the marketing-mix model, on PyMC-Marketing's scales (media and revenue divided by their
+    maxima over the fit window): see ``config/roi.yml`` for what each one means."""
+
+    adstock_alpha_beta: tuple[float, float] = (1.0, 3.0)  # Beta(a, b) of the weekly/daily carry-over share
+    saturation_beta_sigma: float = Field(1.0, gt=0)  # HalfNormal sigma of a channel's maximum effect
+    hill_kappa_sigma: float = Field(1.5, gt=0)  # HalfNormal sigma of the half-saturation spend (x max spend)
+    hill_slope_alpha_beta: tuple[float, float] = (3.0, 2.0)  # Gamma(alpha, beta) of the Hill exponent
+    logistic_lam_alpha_beta: tuple[float, float] = (3.0, 1.0)  # Gamma(alpha, beta) of the logistic steepness
+    noise_sigma: float = Field(0.2, gt=0)  # HalfNormal sigma of the revenue noise
+
+
+class IncrementalitySettings(_Section):
+    """The marketing-mix model (MMM): inputs, model, sampler and when it refits."""
+
+    enabled: bool = True  # False: the MMM assets write empty tables and say so (never a failed run)
+    granularity: Literal["week", "day"] = "week"  # chosen by measured accuracy (bench/bench_mmm.py)
+    # Conversion types whose revenue is the KPI; empty = every conversion.
+    conversion_types: tuple[str, ...] = ()
+    saturation: Literal["hill", "logistic"] = "hill"
+    adstock_max_lag_days: int = Field(28, ge=7, le=91)  # carry-over window; weeks = ceil(days / 7)
+    yearly_fourier_terms: int = Field(2, ge=0, le=10)
+    # Dated events (promotions, holidays) entered as 0/1 controls: {name: [YYYY-MM-DD, ...]}.
+    events: dict[str, tuple[str, ...]] = {}
+    priors: MmmPriors = MmmPriors()
+    sampler: Literal["pymc", "nutpie", "numpyro"] = "pymc"  # chosen by measured time (bench/bench_mmm.py)
+    chains: int = Field(2, ge=1, le=8)
+    draws: int = Field(1000, ge=100)
+    tune: int = Field(1000, ge=100)
+    target_accept: float = Field(0.95, gt=0.5, lt=1)
+    random_seed: int = 20260101
+    credible_interval: float = Field(0.90, gt=0, lt=1)
+    min_weeks: int = Field(52, ge=8)  # less data than this: the fit is skipped (WARN), never a failed run
+    holdout_weeks: int = Field(8, ge=0, le=26)  # final weeks held out to measure the forecast MAPE
+    use_lift_tests: bool = True
+    refit_every_days: int = Field(7, ge=1)  # the weekly schedule; a changed input hash refits at once
+    # Checks: convergence (ERROR, blocks publishing), holdout MAPE and lift-test agreement (WARN).
+    max_r_hat: float = Field(1.01, gt=1)
+    max_divergences: int = Field(0, ge=0)
+    max_holdout_mape: float = Field(0.15, gt=0)
+    max_lift_test_abs_z: float = Field(2.0, gt=0)
+    curve_steps: int = Field(40, ge=30)  # response-curve points from 0 to curve_max_multiple x average spend
+    curve_max_multiple: float = Field(3.0, gt=1)
+    curve_draws_kept: int = Field(500, ge=50)  # posterior draws written per channel (curves, ROI intervals)
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -275,6 +321,7 @@ class RoiConfig(_Section):
     delivery: DeliverySettings = DeliverySettings()
     channel_rules: ChannelRuleSettings = ChannelRuleSettings()
     optimisation: OptimisationSettings = OptimisationSettings()
+    incrementality: IncrementalitySettings = IncrementalitySettings()
 
 
 def _resolve(path_value: str) -> Path:
@@ -350,4 +397,5 @@ def dbt_vars(cfg: RoiConfig | None = None) -> dict[str, Any]:
         "pacing_over_pct": cfg.pacing.over_pct,
         "pacing_profile_weeks": cfg.pacing.profile_weeks,
         "channel_rule_overrides": [override.model_dump(exclude_none=True) for override in cfg.channel_rules.overrides],
+        "mmm_max_lift_test_abs_z": cfg.incrementality.max_lift_test_abs_z,
     }

@@ -79,6 +79,9 @@ def pipeline_env(root: Path, landing: Path) -> dict[str, str]:
         "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "False",
+        # The marketing-mix fit takes minutes: the default builds leave it out (its tables stay empty);
+        # tests/integration/test_incrementality.py builds with it (slow).
+        "ROI_MMM_ENABLED": "0",
     }
 
 

@@ -108,7 +108,7 @@ def test_calendar_closes_a_month_once_its_books_are_in() -> None:
 
 
 def test_too_short_a_range_is_a_clear_error(tmp_path: Path) -> None:
-    result = generate(tmp_path, "--end", "2025-06-30", "--touchpoints", "1000")
+    result = generate(tmp_path, "--start", "2025-01-01", "--end", "2025-06-30", "--touchpoints", "1000")
     assert result.returncode == 2
     assert "closed months" in result.stderr
 

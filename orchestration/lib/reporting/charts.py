@@ -22,6 +22,7 @@ from orchestration.lib.reporting.marts import (
     ChannelRoi,
     DailyChannelSpend,
     PacingLine,
+    ResponsePoint,
     SyncRate,
 )
 
@@ -266,3 +267,58 @@ def top_campaigns(rows: Sequence[CampaignSpend], currency: str, count: int = 12)
 def _campaign_label(row: CampaignSpend) -> str:
     name = row.campaign_name or row.campaign_id
     return name if len(name) <= 38 else name[:37] + "…"
+
+
+def response_curves(points: Sequence[ResponsePoint], currency: str) -> bytes:
+    """Each channel's incremental revenue per day against daily spend (steady state), with its interval.
+
+    The curve is solid where the model saw such spend and dotted beyond it; a dot marks the channel's
+    average daily spend over the last 12 months.
+    """
+    if not points:
+        return _empty("No marketing-mix fit yet")
+    channels = sorted({point.channel for point in points})
+    figure, axes = _figure(4.2)
+    for channel in channels:
+        curve = [point for point in points if point.channel == channel]
+        colour = channel_colour(channel)
+        xs = [point.daily_spend_rc for point in curve]
+        axes.fill_between(
+            xs,
+            [point.incremental_revenue_per_day_ci_low_rc for point in curve],
+            [point.incremental_revenue_per_day_ci_high_rc for point in curve],
+            color=colour,
+            alpha=0.12,
+            linewidth=0,
+        )
+        seen = [point for point in curve if not point.is_extrapolated]
+        beyond = [point for point in curve if point.is_extrapolated]
+        if seen:
+            axes.plot(
+                [p.daily_spend_rc for p in seen],
+                [p.incremental_revenue_per_day_rc for p in seen],
+                color=colour,
+                linewidth=1.8,
+                label=channel,
+            )
+        if beyond:
+            start = seen[-1:] + beyond
+            axes.plot(
+                [p.daily_spend_rc for p in start],
+                [p.incremental_revenue_per_day_rc for p in start],
+                color=colour,
+                linewidth=1.4,
+                linestyle=":",
+                label=None if seen else channel,
+            )
+        average = curve[0].average_daily_spend_rc
+        nearest = min(curve, key=lambda point: abs(point.daily_spend_rc - average))
+        axes.plot([average], [nearest.incremental_revenue_per_day_rc], "o", color=colour, markersize=5)
+    _money_axis(axes, currency, "x")
+    _money_axis(axes, currency, "y")
+    axes.set_xlabel("daily spend (dotted: beyond the highest spend observed; dot: last 12 months' average)",
+                    fontsize=9, color=MUTED)  # fmt: skip
+    axes.set_ylabel("incremental revenue per day", fontsize=9, color=MUTED)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, title="channel")
+    axes.set_title("Response curves (marketing-mix model, steady state)", loc="left", fontsize=11, color=INK)
+    return _png(figure)

@@ -579,3 +579,74 @@ def budget_scenarios(
     )
     channels = fetch(connection, ScenarioChannel, "select * from marts.fct_budget_scenarios order by scenario, channel")
     return scenarios, channels
+
+
+# --- incrementality (marketing-mix model) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MmmChannelRoi:
+    channel: str
+    period: str
+    spend_rc: float
+    incremental_revenue_rc: float
+    incremental_revenue_ci_low_rc: float
+    incremental_revenue_ci_high_rc: float
+    roi: float | None
+    roi_ci_low: float | None
+    roi_ci_high: float | None
+    mroi: float | None
+    attribution_roi: float | None
+    is_attribution_outside: bool | None
+
+
+@dataclass(frozen=True)
+class ResponsePoint:
+    channel: str
+    daily_spend_rc: float
+    average_daily_spend_rc: float
+    incremental_revenue_per_day_rc: float
+    incremental_revenue_per_day_ci_low_rc: float
+    incremental_revenue_per_day_ci_high_rc: float
+    is_extrapolated: bool
+
+
+def mmm_channel_roi(
+    connection: duckdb.DuckDBPyConnection, relations: set[str], period: str, model: str
+) -> list[MmmChannelRoi]:
+    """The MMM's ROI of the month per channel, beside the chosen attribution model's (none before a fit)."""
+    if not {"marts.fct_mmm_channel_roi", "marts.fct_roi_by_channel"} <= relations:
+        return []
+    return fetch(
+        connection,
+        MmmChannelRoi,
+        """
+        select mmm.channel, mmm.period, mmm.spend_rc, mmm.incremental_revenue_rc,
+            mmm.incremental_revenue_ci_low_rc, mmm.incremental_revenue_ci_high_rc,
+            mmm.roi, mmm.roi_ci_low, mmm.roi_ci_high, mmm.mroi,
+            attribution.roi as attribution_roi,
+            attribution.roi not between mmm.roi_ci_low and mmm.roi_ci_high as is_attribution_outside
+        from marts.fct_mmm_channel_roi as mmm
+        left join marts.fct_roi_by_channel as attribution
+            on attribution.channel = mmm.channel and attribution.period = mmm.period
+            and attribution.attribution_model = ?
+        where mmm.period_type = 'month' and mmm.period = ? and mmm.spend_rc > 0
+        order by mmm.spend_rc desc
+        """,
+        [model, period],
+    )
+
+
+def response_curves(connection: duckdb.DuckDBPyConnection, relations: set[str]) -> list[ResponsePoint]:
+    if "marts.fct_mmm_response_curves" not in relations:
+        return []
+    return fetch(
+        connection,
+        ResponsePoint,
+        """
+        select channel, daily_spend_rc, average_daily_spend_rc, incremental_revenue_per_day_rc,
+            incremental_revenue_per_day_ci_low_rc, incremental_revenue_per_day_ci_high_rc, is_extrapolated
+        from marts.fct_mmm_response_curves
+        order by channel, spend_level
+        """,
+    )

@@ -96,6 +96,8 @@ class ExecutiveData:
     pacing: list[marts.PacingLine]
     budget_scenarios: list[marts.BudgetScenario] = field(default_factory=list)
     scenario_channels: list[marts.ScenarioChannel] = field(default_factory=list)
+    mmm_roi: list[marts.MmmChannelRoi] = field(default_factory=list)
+    response_curves: list[marts.ResponsePoint] = field(default_factory=list)
 
 
 def load_executive(
@@ -123,6 +125,8 @@ def load_executive(
         pacing=marts.latest_pacing(connection),
         budget_scenarios=scenarios,
         scenario_channels=scenario_channels,
+        mmm_roi=marts.mmm_channel_roi(connection, relations, period.key, cfg.attribution.preferred_model),
+        response_curves=marts.response_curves(connection, relations),
     )
 
 
@@ -166,6 +170,14 @@ def render_executive(data: ExecutiveData, cfg: RoiConfig, generated_at: dt.datet
         ),
         Chart("pacing", charts.pacing(data.pacing, currency), "Pacing of the open period by budget line"),
     ]
+    if data.mmm_roi:  # the incrementality section shows only once a marketing-mix fit covers the period
+        chart_list.append(
+            Chart(
+                "response_curves",
+                charts.response_curves(data.response_curves, currency),
+                "Response curves of the marketing-mix model: incremental revenue per day against daily spend",
+            )
+        )
     preferred = sorted(
         (row for row in data.roi if row.attribution_model == data.preferred_model),
         key=lambda row: row.spend_rc,
@@ -199,12 +211,16 @@ def render_executive(data: ExecutiveData, cfg: RoiConfig, generated_at: dt.datet
         "reconciliation_exceptions": exceptions,
         "pacing": data.pacing,
         "largest_variances": largest[: cfg.reports.largest_variances],
+        "mmm_roi": data.mmm_roi,
+        "mmm_level": pct(cfg.incrementality.credible_interval, 0),
         "sources": [
             "marts.fct_budget_vs_actual",
             "marts.fct_budget_vs_actual_by_channel",
             "marts.fct_roi_by_channel",
             "marts.fct_spend_reconciliation",
             "marts.fct_budget_pacing",
+            "marts.fct_mmm_channel_roi",
+            "marts.fct_mmm_response_curves",
         ],
     }
     text = _text_summary(title, key_figures, [item.text for item in recommendations])

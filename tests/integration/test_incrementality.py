@@ -1,0 +1,94 @@
+"""The marketing-mix model end to end, against the generator's planted media response (slow: a real fit).
+
+A fresh landing zone (seed 11, not the shipped sample's) is built with the fit on; the tests read the
+warehouse and ``<landing>/_truth``: each channel's incremental revenue over the last 12 complete
+months against the planted truth, interval coverage, the marts' arithmetic, and that a second
+build with unchanged inputs reuses the fit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.integration.conftest import Pipeline, generate_landing, pipeline_env, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    root = tmp_path_factory.mktemp("mmm")
+    landing = root / "landing"
+    generate_landing(landing)
+    env = {**pipeline_env(root, landing), "ROI_MMM_ENABLED": "1"}
+    first = run_cli(env)
+    assert first.returncode == 0, f"the build failed:\n{first.stdout[-8000:]}\n{first.stderr[-8000:]}"
+    yield Pipeline(root=root, landing=landing, warehouse=root / "roi.duckdb", env=env, first_run=first)
+
+
+def _trailing_year(fitted: Pipeline) -> pd.DataFrame:
+    truth = pd.read_csv(fitted.truth / "incremental_revenue_by_channel_month.csv")
+    closed = json.loads((fitted.truth / "manifest.json").read_text())["closed_months"][-12:]
+    planted = truth[truth["period"].isin(closed)].groupby("channel")["incremental_revenue_rc"].sum()
+    with duckdb.connect(str(fitted.warehouse), read_only=True) as connection:
+        model = connection.execute(
+            "select channel, period, incremental_revenue_rc, incremental_revenue_ci_low_rc, "
+            "incremental_revenue_ci_high_rc from incrementality.mmm_channel_period_effects "
+            "where period_type = 'trailing_12_months'"
+        ).df()
+    assert set(model["period"]) == {f"{closed[0]}..{closed[-1]}"}, "the model's last 12 complete months"
+    return model.set_index("channel").join(planted.rename("planted"))
+
+
+def test_every_channel_within_15_percent_and_intervals_cover_the_truth(fitted: Pipeline) -> None:
+    year = _trailing_year(fitted)
+    assert len(year) == 6
+    error = year["incremental_revenue_rc"] / year["planted"] - 1
+    assert (error.abs() <= 0.15).all(), error.round(3).to_dict()
+    covered = (year["incremental_revenue_ci_low_rc"] <= year["planted"]) & (
+        year["planted"] <= year["incremental_revenue_ci_high_rc"]
+    )
+    assert covered.mean() >= 0.8, covered.to_dict()
+
+
+def test_roi_mart_arithmetic_and_fit_diagnostics(fitted: Pipeline) -> None:
+    with duckdb.connect(str(fitted.warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select spend_rc, incremental_revenue_rc, margin_ratio, roi, roi_ci_low, roi_ci_high, roas "
+            "from marts.fct_mmm_channel_roi where period_type = 'month' and spend_rc > 0"
+        ).fetchall()
+        diagnostics = connection.execute(
+            "select max_r_hat, divergences, lift_tests_used, granularity from marts.fct_mmm_fit_diagnostics"
+        ).fetchall()
+        curves = connection.execute(
+            "select channel, count(*), min(daily_spend_rc), bool_or(is_extrapolated) "
+            "from marts.fct_mmm_response_curves group by channel"
+        ).fetchall()
+        draws = connection.execute("select count(distinct channel) from incrementality.mmm_curve_draws").fetchone()
+    assert rows
+    for spend, revenue, ratio, roi, low, high, roas in rows:
+        assert roi == pytest.approx((revenue * ratio - spend) / spend)
+        assert roas == pytest.approx(revenue / spend)
+        assert low <= roi <= high
+    assert len(diagnostics) == 1
+    max_r_hat, divergences, lift_tests_used, granularity = diagnostics[0]
+    assert max_r_hat <= 1.01 and divergences == 0 and lift_tests_used == 4 and granularity == "week"
+    assert len(curves) == 6 and all(count >= 31 and low == 0 for _, count, low, _ in curves)
+    assert any(extrapolated for *_, extrapolated in curves), "3x the average spend reaches past the data"
+    assert draws == (6,)
+
+
+def test_second_build_with_unchanged_inputs_reuses_the_fit(fitted: Pipeline) -> None:
+    with duckdb.connect(str(fitted.warehouse), read_only=True) as connection:
+        before = connection.execute("select fit_id from marts.fct_mmm_fit_diagnostics").fetchone()
+    second = run_cli(fitted.env)
+    assert second.returncode == 0
+    assert "inputs unchanged" in second.stdout + second.stderr
+    with duckdb.connect(str(fitted.warehouse), read_only=True) as connection:
+        after = connection.execute("select fit_id from marts.fct_mmm_fit_diagnostics").fetchone()
+    assert before == after
