@@ -126,6 +126,28 @@ def test_data_quality_alerts_follow_the_configured_severities():
     assert [a.severity for a in both] == ["critical", "warning"]
 
 
+def test_a_missed_target_alerts_whatever_its_severity_and_an_unmeasurable_one_does_not():
+    def target(name: str, passed: bool, status: str, value: float | None) -> CheckResultRow:
+        return CheckResultRow(
+            name, "marts/fct_x", passed, "WARN", value=value, threshold=0.95, kind="target", status=status
+        )
+
+    results = [
+        target("data_sync_target", False, "missed", 0.78),
+        target("budget_tracking_target", False, "not_measurable", None),
+        target("pacing_backtest_mape", True, "passed", 0.05),
+    ]
+    missed = rules.targets_missed(results)
+    assert [(a.key, a.severity) for a in missed] == [("target_missed|marts/fct_x|data_sync_target", "warning")]
+    assert "measured 0.78, threshold 0.95" in missed[0].detail and "snapshot was published" in missed[0].detail
+    # Targets are not data-quality failures, even when WARN is a configured data-quality severity.
+    both = SETTINGS.model_copy(update={"data_quality_severities": ("ERROR", "WARN")})
+    assert rules.data_quality(results, both) == []
+    evaluation = rules.evaluate(rules.AlertInputs(currency="USD", check_results=results), SETTINGS)
+    assert [alert.key for alert in evaluation.alerts] == ["target_missed|marts/fct_x|data_sync_target"]
+    assert "target_missed|marts/fct_x|budget_tracking_target" in evaluation.coverage.keys
+
+
 def channel(roi: float | None, high: float | None) -> ChannelRoi:
     return ChannelRoi("markov", "display", "2026-01", 1000.0, 5.0, 0.0, 0.0, None, roi, None, high, None)
 

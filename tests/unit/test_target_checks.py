@@ -1,0 +1,49 @@
+"""Business targets with nothing to measure say so, and never pass; measured ones are warnings, met or missed."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.finance.checks import sync_outcome, tracking_outcome, unmeasured_reason
+from orchestration.lib import checks
+from orchestration.lib.settings import BudgetSettings
+
+
+def test_no_closed_period_makes_the_sync_target_not_measurable():
+    outcome = sync_outcome({}, 0.95, "none", {})
+    assert not outcome.passed and outcome.value is None and outcome.threshold == 0.95
+    assert outcome.description == "not measurable: no closed period"
+    assert outcome.status == "not_measurable" and outcome.severity == dg.AssetCheckSeverity.WARN
+    assert outcome.metadata()["check_status"] == "not_measurable"
+
+
+def test_closed_periods_without_spend_are_not_measurable_either():
+    outcome = sync_outcome({}, 0.95, "2025-01..2025-02 (2 months)", {})
+    reason = "no platform spend in the closed periods (2025-01..2025-02 (2 months))"
+    assert outcome.description == f"not measurable: {reason}"
+    assert not outcome.passed
+
+
+def test_the_sync_target_is_measured_as_the_matched_share_and_missed_below_target():
+    # 780 of 1,000 matched: 78 %, under the 95 % target.
+    missed = sync_outcome({"matched": 780.0, "missing_invoice": 220.0}, 0.95, "2025-01..2025-06 (6 months)", {})
+    assert missed.value == 0.78 and not missed.passed and missed.status == "missed"
+    assert missed.kind == "target" and missed.severity == dg.AssetCheckSeverity.WARN
+    met = sync_outcome({"matched": 960.0, "mismatched": 40.0}, 0.95, "2025-01..2025-06 (6 months)", {})
+    assert met.value == 0.96 and met.passed and met.status == "passed"
+
+
+def test_budget_tracking_with_no_closed_line_period_is_not_measurable():
+    budget = BudgetSettings()
+    outcome = tracking_outcome(0, 0, budget, "none", {})
+    assert not outcome.passed and outcome.value is None
+    assert outcome.description == "not measurable: no closed period"
+    measured = tracking_outcome(9, 20, budget, "2025-01..2025-06 (6 months)", {})
+    assert measured.value == 0.45 and not measured.passed and measured.status == "missed"
+
+
+def test_integrity_checks_fail_targets_miss():
+    assert checks.CheckOutcome("rows_accounted_for", passed=False).status == "failed"
+    assert unmeasured_reason("none", "anything") == "no closed period"
+    recorded = checks.not_measurable("x", "no closed period").metadata()
+    assert recorded["check_kind"] == "target" and "value" not in recorded
