@@ -148,6 +148,24 @@ def test_a_missed_target_alerts_whatever_its_severity_and_an_unmeasurable_one_do
     assert "target_missed|marts/fct_x|budget_tracking_target" in evaluation.coverage.keys
 
 
+def test_unbudgeted_spend_alerts_per_campaign_month_and_reason_in_the_recent_periods():
+    from orchestration.lib.reporting.marts import UnbudgetedSpend
+
+    rows = [
+        UnbudgetedSpend("2026-02", "google_ads", "9", "Agency test", None, "no_budget_line", 20, 8464.4),
+        UnbudgetedSpend("2026-01", "meta_ads", "7", "Spring video", "BL-SOCIAL", "outside_flight_dates", 3, 1230.8),
+        UnbudgetedSpend("2025-06", "tv_agency", "T", "Old flight", "BL-OFFLINE", "outside_flight_dates", 2, 99.0),
+    ]
+    inputs = rules.AlertInputs(currency="USD", recent_periods=("2026-01", "2026-02"), unbudgeted=rows)
+    evaluation = rules.evaluate(inputs, SETTINGS)
+    assert [alert.key for alert in evaluation.alerts] == [
+        "unbudgeted_spend|2026-02|google_ads/9/no_budget_line",
+        "unbudgeted_spend|2026-01|meta_ads/7/outside_flight_dates",
+    ]
+    assert "the campaign has no budget line" in evaluation.alerts[0].detail
+    assert ("unbudgeted_spend", "2026-01") in evaluation.coverage.scopes
+
+
 def channel(roi: float | None, high: float | None) -> ChannelRoi:
     return ChannelRoi("markov", "display", "2026-01", 1000.0, 5.0, 0.0, 0.0, None, roi, None, high, None)
 

@@ -47,3 +47,36 @@ def test_integrity_checks_fail_targets_miss():
     assert unmeasured_reason("none", "anything") == "no closed period"
     recorded = checks.not_measurable("x", "no closed period").metadata()
     assert recorded["check_kind"] == "target" and "value" not in recorded
+
+
+def test_unbudgeted_spend_reconciles_to_the_cent_or_fails():
+    import pandas as pd
+
+    from orchestration.defs.finance.checks import unbudgeted_reconciliation_outcome
+
+    months = pd.DataFrame(
+        {
+            "fiscal_period": ["2025-01", "2025-02"],
+            "total_spend_rc": [1000.00, 500.00],
+            "rollup_platform_actual_rc": [1000.00, 500.004],
+            "unbudgeted_rc": [30.0, 0.0],
+            "rollup_unbudgeted_rc": [30.0, 0.0],
+        }
+    )
+    ok = unbudgeted_reconciliation_outcome(months)
+    assert ok.passed and ok.kind == "integrity" and ok.severity == dg.AssetCheckSeverity.ERROR
+    off = unbudgeted_reconciliation_outcome(months.assign(rollup_unbudgeted_rc=[30.0, 0.02]))
+    assert not off.passed and off.status == "failed" and off.value == 0.02
+    assert [row["fiscal_period"] for row in off.details["months_off"]] == ["2025-02"]
+
+
+def test_the_unbudgeted_share_target_is_measured_or_not_measurable():
+    from orchestration.defs.finance.checks import unbudgeted_share_outcome
+
+    # 55 + 25 = 80 of 4,000 spent: 2 %, over a 1 % target.
+    missed = unbudgeted_share_outcome(4000.0, {"no_budget_line": 55.0, "outside_flight_dates": 25.0}, 0.01, {})
+    assert missed.value == 0.02 and not missed.passed and missed.status == "missed"
+    assert missed.details["unbudgeted_rc_by_reason"] == {"no_budget_line": 55.0, "outside_flight_dates": 25.0}
+    assert unbudgeted_share_outcome(4000.0, {}, 0.01, {}).passed
+    nothing = unbudgeted_share_outcome(0.0, {}, 0.01, {})
+    assert nothing.status == "not_measurable" and nothing.description == "not measurable: no spend"
