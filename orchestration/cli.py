@@ -3,7 +3,9 @@
 It runs the ``build_warehouse`` job in this process (recorded in the Dagster
 instance under ``DAGSTER_HOME``, so the run shows in the UI), prints progress
 as it goes and a summary at the end, and exits non-zero when the run fails or
-a check of ERROR severity fails.
+a data-integrity check (ERROR severity) fails. Business targets (data sync,
+budget tracking, ROI accuracy, pacing error) are listed apart: a missed or
+unmeasurable target is reported, never a reason to exit non-zero.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ class CheckLine:
     passed: bool
     severity: str
     description: str
+    kind: str = "integrity"  # or "target" (orchestration/lib/checks.py)
+    status: str = ""  # passed, failed, missed, not_measurable ("" for checks that do not say)
+
+    @property
+    def is_target(self) -> bool:
+        return self.kind == "target"
 
 
 def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
@@ -43,6 +51,7 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
         summary = evaluation.metadata.get("summary")
         if summary is not None and not description:
             description = str(summary.value)
+        kind, status = evaluation.metadata.get("check_kind"), evaluation.metadata.get("check_status")
         lines.append(
             CheckLine(
                 asset=evaluation.asset_key.to_user_string(),
@@ -50,6 +59,8 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
                 passed=evaluation.passed,
                 severity=evaluation.severity.value,
                 description=description,
+                kind=str(kind.value) if kind is not None else "integrity",
+                status=str(status.value) if status is not None else "",
             )
         )
     return lines
@@ -92,9 +103,13 @@ def _load_summary(warehouse: Path, run_id: str) -> str:
 
 def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: float) -> int:
     """Print what the run built and checked; return the process exit code."""
-    checks = _check_lines(result)
+    lines = _check_lines(result)
+    targets = [check for check in lines if check.is_target]
+    checks = [check for check in lines if not check.is_target]
     failed_errors = [check for check in checks if not check.passed and check.severity == "ERROR"]
     failed_warnings = [check for check in checks if not check.passed and check.severity != "ERROR"]
+    missed = [target for target in targets if not target.passed and target.status != "not_measurable"]
+    unmeasurable = [target for target in targets if target.status == "not_measurable"]
     print("\n" + "=" * 78)
     print(f"Build summary  run {result.run_id}  ({elapsed:.1f} s)")
     print("=" * 78)
@@ -113,8 +128,20 @@ def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: f
     failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
     for step in failed_steps:
         print(f"  STEP FAILED {step}")
+    print(
+        f"Targets {len(targets) - len(missed) - len(unmeasurable)} met, {len(missed)} missed, "
+        f"{len(unmeasurable)} not measurable (business targets: reported and alerted, never blocking)"
+    )
+    for target in missed:
+        print(f"  MISSED  {target.asset} :: {target.name}  {target.description}")
+    for target in unmeasurable:
+        print(f"  NOT MEASURABLE  {target.asset} :: {target.name}  {target.description}")
     ok = result.success and not failed_errors
-    print(f"Result  {'SUCCESS' if ok else 'FAILED'}  warehouse: {warehouse}")
+    verdict = "SUCCESS" if ok else "FAILED"
+    if ok and missed:
+        names = ", ".join(sorted({target.name for target in missed}))
+        verdict += f" with {len(missed)} business target(s) missed ({names}); the snapshot is published"
+    print(f"Result  {verdict}  warehouse: {warehouse}")
     return 0 if ok else 1
 
 

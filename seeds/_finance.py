@@ -104,8 +104,9 @@ class Books:
 
 def account_month_spend(final: pd.DataFrame) -> dict[tuple[str, int], dict[str, Decimal]]:
     """Platform spend per (account, month) and budget line, in account currency."""
-    budget_line = {(c.platform, c.campaign_id): c.budget_line_id for c in CAMPAIGNS}
-    lines = [budget_line[key] for key in zip(final["platform"], final["campaign_id"], strict=True)]
+    from seeds._authorisation import budget_line_of  # the planted campaign without a budget line books to none
+
+    lines = [budget_line_of(*key) for key in zip(final["platform"], final["campaign_id"], strict=True)]
     grouped = final.assign(budget_line_id=lines).groupby(["account_id", "month", "budget_line_id", "scale"])["units"]
     spend: dict[tuple[str, int], dict[str, Decimal]] = {}
     for (account_id, month, line_id, scale), units in grouped.sum().items():

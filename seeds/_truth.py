@@ -299,6 +299,8 @@ def budget_actuals(
     platform: dict[tuple[str, str], Decimal] = {}
     for row in rows:
         key = (period(row.day), dim[(row.platform, row.campaign_id)].budget_line_id)
+        if not key[1]:  # a campaign without a budget line: in no budget line's actual
+            continue
         platform[key] = platform.get(key, Decimal(0)) + row.spend_rc
     booked: dict[tuple[str, str], Decimal] = {}
     for row, _ in latest_rows(writer, "gl_journal_lines").values():

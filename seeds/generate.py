@@ -25,7 +25,7 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a script: make the ``seeds`` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seeds import _finance, _fx, _journeys, _media, _spend, _truth
+from seeds import _authorisation, _finance, _fx, _journeys, _media, _spend, _truth
 from seeds._io import BadLine, LandingWriter, csv_line, epoch
 from seeds._world import CAMPAIGNS, PLANTED, Calendar, period
 
@@ -96,7 +96,9 @@ class SampleBuilder:
         return path
 
     def write_spend(self) -> _spend.SpendData:
-        spend = _spend.simulate(self.calendar, self.rng["spend"])
+        spend = _authorisation.plant_spend(
+            _spend.simulate(self.calendar, self.rng["spend"]), self.calendar, self.args.seed
+        )
         ledger = spend.original
         sources = ledger["platform"].map(_spend.source_of)
         for source in _spend.FILE_SUFFIX:
@@ -172,7 +174,7 @@ class SampleBuilder:
                     "end_date": end.isoformat() if (end := c.end_date(self.calendar)) else "",
                     "owner_team": c.owner_team,
                 }
-                for c in CAMPAIGNS
+                for c in (*CAMPAIGNS, *_authorisation.PLANTED_CAMPAIGNS)
             ]
         )
         later = rows["start_date"] > second_drop.isoformat()
@@ -283,6 +285,7 @@ class SampleBuilder:
     def write_budgets(self, fx: _fx.FxPath) -> None:
         for version, approved_at, frame in _finance.budgets(self.calendar, fx, self.rc, self.rng["budgets"]):
             stamp = epoch(approved_at.date() + dt.timedelta(days=1), 9)
+            frame = _authorisation.without_budget_gap(frame, self.calendar)
             self.writer.write_csv("budgets", "finance/budgets", f"budgets_{version}.csv", frame, mtime=stamp)
 
     # ------------------------------------------------------------ truth
@@ -320,6 +323,11 @@ class SampleBuilder:
             "budget_current": _truth.budget_current(writer),
             "budget_actuals": actuals,
             "budget_tracking_offsets": offsets,
+            "unbudgeted_spend": _authorisation.unbudgeted_truth(
+                rows,
+                {key: row for key, (row, _) in _truth.latest_rows(writer, "campaigns").items()},
+                _truth.budget_current(writer),
+            ),
             "channel_rules": pd.DataFrame(
                 [{"utm_source": s, "utm_medium": m, "channel": c} for s, m, c in _truth.CHANNEL_RULES]
             ),

@@ -79,6 +79,8 @@ class BudgetSettings(_Section):
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
     tracking_tolerance_pct: float = Field(0.10, ge=0)
     tracking_target: float = Field(0.90, ge=0, le=1)
+    # At most this share of total spend may be unbudgeted (fct_unbudgeted_spend); a business target.
+    unbudgeted_share_target: float = Field(0.01, ge=0, le=1)
 
 
 class PacingSettings(_Section):
@@ -398,4 +400,5 @@ def dbt_vars(cfg: RoiConfig | None = None) -> dict[str, Any]:
         "pacing_profile_weeks": cfg.pacing.profile_weeks,
         "channel_rule_overrides": [override.model_dump(exclude_none=True) for override in cfg.channel_rules.overrides],
         "mmm_max_lift_test_abs_z": cfg.incrementality.max_lift_test_abs_z,
+        "preferred_attribution_model": cfg.attribution.preferred_model,
     }

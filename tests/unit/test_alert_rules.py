@@ -126,6 +126,46 @@ def test_data_quality_alerts_follow_the_configured_severities():
     assert [a.severity for a in both] == ["critical", "warning"]
 
 
+def test_a_missed_target_alerts_whatever_its_severity_and_an_unmeasurable_one_does_not():
+    def target(name: str, passed: bool, status: str, value: float | None) -> CheckResultRow:
+        return CheckResultRow(
+            name, "marts/fct_x", passed, "WARN", value=value, threshold=0.95, kind="target", status=status
+        )
+
+    results = [
+        target("data_sync_target", False, "missed", 0.78),
+        target("budget_tracking_target", False, "not_measurable", None),
+        target("pacing_backtest_mape", True, "passed", 0.05),
+    ]
+    missed = rules.targets_missed(results)
+    assert [(a.key, a.severity) for a in missed] == [("target_missed|marts/fct_x|data_sync_target", "warning")]
+    assert "measured 0.78, threshold 0.95" in missed[0].detail and "snapshot was published" in missed[0].detail
+    # Targets are not data-quality failures, even when WARN is a configured data-quality severity.
+    both = SETTINGS.model_copy(update={"data_quality_severities": ("ERROR", "WARN")})
+    assert rules.data_quality(results, both) == []
+    evaluation = rules.evaluate(rules.AlertInputs(currency="USD", check_results=results), SETTINGS)
+    assert [alert.key for alert in evaluation.alerts] == ["target_missed|marts/fct_x|data_sync_target"]
+    assert "target_missed|marts/fct_x|budget_tracking_target" in evaluation.coverage.keys
+
+
+def test_unbudgeted_spend_alerts_per_campaign_month_and_reason_in_the_recent_periods():
+    from orchestration.lib.reporting.marts import UnbudgetedSpend
+
+    rows = [
+        UnbudgetedSpend("2026-02", "google_ads", "9", "Agency test", None, "no_budget_line", 20, 8464.4),
+        UnbudgetedSpend("2026-01", "meta_ads", "7", "Spring video", "BL-SOCIAL", "outside_flight_dates", 3, 1230.8),
+        UnbudgetedSpend("2025-06", "tv_agency", "T", "Old flight", "BL-OFFLINE", "outside_flight_dates", 2, 99.0),
+    ]
+    inputs = rules.AlertInputs(currency="USD", recent_periods=("2026-01", "2026-02"), unbudgeted=rows)
+    evaluation = rules.evaluate(inputs, SETTINGS)
+    assert [alert.key for alert in evaluation.alerts] == [
+        "unbudgeted_spend|2026-02|google_ads/9/no_budget_line",
+        "unbudgeted_spend|2026-01|meta_ads/7/outside_flight_dates",
+    ]
+    assert "the campaign has no budget line" in evaluation.alerts[0].detail
+    assert ("unbudgeted_spend", "2026-01") in evaluation.coverage.scopes
+
+
 def channel(roi: float | None, high: float | None) -> ChannelRoi:
     return ChannelRoi("markov", "display", "2026-01", 1000.0, 5.0, 0.0, 0.0, None, roi, None, high, None)
 

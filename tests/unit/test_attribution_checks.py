@@ -112,24 +112,31 @@ def test_compare_roi_finds_each_kind_of_disagreement() -> None:
     assert compared["agrees"].sum() == len(recomputed) - 4
 
 
-def test_roi_accuracy_outcome_passes_warns_and_fails() -> None:
+def test_roi_accuracy_is_a_target_met_missed_or_not_measurable() -> None:
+    """ROI accuracy is a business target: a miss (even below the floor) warns and never blocks."""
     recomputed = recompute_roi(SPEND, CONVERSIONS, CREDITS, by=["channel"])
     keys = ["channel"]
 
     exact = roi_accuracy_outcome(recomputed, recomputed, keys=keys, tolerance=0.005, floor=0.85)
     assert exact.passed and exact.value == 1.0 and exact.threshold == 0.85
-    assert exact.severity == dg.AssetCheckSeverity.ERROR
+    assert exact.kind == "target" and exact.status == "passed"
 
     one_off = recomputed.copy()
     one_off.loc[0, "conversions"] += 1
-    warned = roi_accuracy_outcome(one_off, recomputed, keys=keys, tolerance=0.005, floor=0.85)
-    assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
-    assert warned.value == pytest.approx((len(recomputed) - 1) / len(recomputed))
-    assert len(warned.details["disagreeing_rows"]) == 1
+    missed = roi_accuracy_outcome(one_off, recomputed, keys=keys, tolerance=0.005, floor=0.85)
+    assert not missed.passed and missed.severity == dg.AssetCheckSeverity.WARN and missed.status == "missed"
+    assert missed.value == pytest.approx((len(recomputed) - 1) / len(recomputed))
+    assert len(missed.details["disagreeing_rows"]) == 1 and missed.details["below_floor"] is False
 
     wrong = recomputed.assign(roi=recomputed["roi"] + 1)
-    failed = roi_accuracy_outcome(wrong, recomputed, keys=keys, tolerance=0.005, floor=0.85)
-    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR and failed.value < 0.85
+    below = roi_accuracy_outcome(wrong, recomputed, keys=keys, tolerance=0.005, floor=0.85)
+    assert not below.passed and below.severity == dg.AssetCheckSeverity.WARN and below.value < 0.85
+    assert below.details["below_floor"] is True
+
+    empty = recomputed.iloc[0:0]
+    nothing = roi_accuracy_outcome(empty, empty, keys=keys, tolerance=0.005, floor=0.85)
+    assert not nothing.passed and nothing.value is None and nothing.status == "not_measurable"
+    assert nothing.description == "not measurable: no (model, channel, month) row to compare"
 
 
 def credit_totals(**overrides: list[float]) -> pd.DataFrame:

@@ -1,9 +1,10 @@
 """The reconciliation work list, exported for finance as a CSV file.
 
 It reads the exceptions view (``marts/fct_spend_reconciliation_exceptions``),
-not the reconciliation mart itself, so the blocking data sync check does not
-hold it back: when platform spend and invoices disagree, the list of what to
-fix is exactly what finance needs, while the published snapshot waits.
+not the reconciliation mart itself: when platform spend and invoices disagree,
+the list of what to fix is exactly what finance needs. (The data sync target
+is a business target: a miss is reported and alerted, and the snapshot is
+published with the exceptions in it.)
 """
 
 import os

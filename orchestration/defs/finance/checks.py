@@ -1,14 +1,17 @@
 """The finance accuracy targets and table rules, as Dagster asset checks (results kept in ``audit.dq_results``).
 
 - ``data_sync_target`` on ``marts/fct_spend_reconciliation``: the matched share of closed-period platform
-  spend is at least ``reconciliation.sync_target``. Blocking: when it fails, nothing downstream of the
-  reconciliation mart is materialized in the run (e.g. the published warehouse snapshot).
+  spend is at least ``reconciliation.sync_target``. A business target: a miss is a warning, reported and
+  alerted, and the snapshot is still published (the reconciliation exceptions are what finance needs).
 - ``budget_tracking_target`` on ``marts/fct_budget_vs_actual``: the tracked share of closed budget
-  line-periods is at least ``budget.tracking_target``. Blocking.
+  line-periods is at least ``budget.tracking_target``. A business target.
 - ``pacing_backtest_mape`` on ``marts/fct_pacing_backtest``: the projection's mean absolute percentage
-  error at day 20, a warning above ``pacing.backtest_mape_warning``; the flat run rate's error alongside.
+  error at day 20, missed above ``pacing.backtest_mape_warning``; the flat run rate's error alongside.
+  A business target.
 - ``gx_fct_spend_reconciliation`` and ``gx_fct_budget_vs_actual``: the marts' row rules as Great
-  Expectations suites. Blocking.
+  Expectations suites. Data integrity: blocking.
+
+A target with nothing to measure (no closed period, no closed spend) is "not measurable: ...", never a pass.
 
 Each target is measured in SQL (an aggregate of the mart), turned into a share by ``lib/finance.py`` and
 asserted by a Great Expectations suite whose threshold comes from the config file; the measured value and
@@ -97,7 +100,16 @@ BACKTEST_SQL = """
         cast(run_rate_projected_spend_rc as double) as run_rate_projected_spend_rc,
         cast(final_spend_rc as double) as final_spend_rc
     from marts.fct_pacing_backtest
+    where horizon = 'month'
 """
+
+# The forecasts beyond the month (quarter and fiscal-year end), scored against the horizon's final spend.
+HORIZON_BACKTEST_SQL = """
+    select horizon, absolute_pct_error, run_rate_absolute_pct_error
+    from marts.fct_pacing_backtest
+    where horizon != 'month'
+"""
+FORECAST_HORIZONS = ("quarter", "fiscal_year")
 
 
 def _as_of_date(connection: duckdb.DuckDBPyConnection) -> str | None:
@@ -110,6 +122,74 @@ def _closed_periods(connection: duckdb.DuckDBPyConnection) -> str:
         "select min(fiscal_period), max(fiscal_period), count(*) from intermediate.int_periods where is_closed"
     ).fetchone() or (None, None, 0)
     return "none" if not count else f"{first}..{last} ({count} months)"
+
+
+def unmeasured_reason(closed_periods: str, what: str) -> str:
+    """Why a target over the closed periods has nothing to measure."""
+    return "no closed period" if closed_periods == "none" else f"no {what} in the closed periods ({closed_periods})"
+
+
+def sync_outcome(
+    spend_by_status: dict[str, float], target: float, closed_periods: str, details: dict[str, Any]
+) -> checks.CheckOutcome:
+    """The data sync target: matched share of closed spend vs ``target``, or not measurable without any."""
+    from orchestration.defs.quality.suites import data_sync_target_suite
+
+    share = finance.matched_share(spend_by_status)
+    details = {
+        "matched_spend_rc": round(float(spend_by_status.get(finance.MATCHED, 0)), 2),
+        "closed_spend_rc": round(float(sum(spend_by_status.values(), 0)), 2),
+        "spend_rc_by_status": {status: round(float(spend), 2) for status, spend in spend_by_status.items()},
+        "closed_periods": closed_periods,
+        **details,
+    }
+    if share is None:
+        reason = unmeasured_reason(closed_periods, "platform spend")
+        return checks.not_measurable(DATA_SYNC_TARGET, reason, threshold=target, details=details)
+    validation = gx.validate_frame(
+        data_sync_target_suite(target), pd.DataFrame({"matched_share_of_closed_spend": [share]}), DATA_SYNC_TARGET
+    )
+    return checks.target(
+        DATA_SYNC_TARGET,
+        value=share,
+        threshold=target,
+        met=bool(validation.success),
+        description=f"{_percent(share)} of closed-period platform spend is matched (target {_percent(target)})",
+        details={**details, **_gx_details(validation)},
+    )
+
+
+def tracking_outcome(
+    tracked: int, measured: int, budget: settings.BudgetSettings, closed_periods: str, details: dict[str, Any]
+) -> checks.CheckOutcome:
+    """The budget tracking target: tracked share of closed line-periods, or not measurable without any."""
+    from orchestration.defs.quality.suites import budget_tracking_target_suite
+
+    details = {
+        "tracked": tracked,
+        "measured": measured,
+        "tracking_tolerance_pct": budget.tracking_tolerance_pct,
+        "closed_periods": closed_periods,
+        **details,
+    }
+    share = finance.tracked_share(tracked, measured)
+    if share is None:
+        reason = unmeasured_reason(closed_periods, "budget line-period")
+        return checks.not_measurable(BUDGET_TRACKING_TARGET, reason, threshold=budget.tracking_target, details=details)
+    validation = gx.validate_frame(
+        budget_tracking_target_suite(budget.tracking_target),
+        pd.DataFrame({"tracked_share_of_closed_line_periods": [share]}),
+        BUDGET_TRACKING_TARGET,
+    )
+    return checks.target(
+        BUDGET_TRACKING_TARGET,
+        value=share,
+        threshold=budget.tracking_target,
+        met=bool(validation.success),
+        description=f"{tracked} of {measured} closed budget line-periods ({_percent(share)}) have platform "
+        f"within {_percent(budget.tracking_tolerance_pct)} of booked (target {_percent(budget.tracking_target)})",
+        details={**details, **_gx_details(validation)},
+    )
 
 
 def _largest(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
@@ -145,9 +225,10 @@ def _finish(
         dg.AssetCheckSpec(
             DATA_SYNC_TARGET,
             asset=RECONCILIATION_MART,
-            blocking=True,
-            description="Data sync: share of closed-period platform spend (reporting currency) whose "
-            "reconciliation status is matched, at least reconciliation.sync_target (config).",
+            blocking=False,
+            description="Business target (a miss warns, never blocks) - data sync: share of closed-period "
+            "platform spend (reporting currency) whose reconciliation status is matched, at least "
+            "reconciliation.sync_target (config); not measurable without closed-period spend.",
         ),
         dg.AssetCheckSpec(
             GX_SPEND_RECONCILIATION,
@@ -161,7 +242,7 @@ def _finish(
 def spend_reconciliation_checks(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> Iterator[dg.AssetCheckResult]:
-    from orchestration.defs.quality.suites import data_sync_target_suite, spend_reconciliation_suite
+    from orchestration.defs.quality.suites import spend_reconciliation_suite
 
     target = settings.config().reconciliation.sync_target
     with warehouse.connect(read_only=True) as connection:
@@ -170,31 +251,14 @@ def spend_reconciliation_checks(
         unmatched = _largest(connection, CLOSED_UNMATCHED_SQL)
         as_of_date, closed_periods = _as_of_date(connection), _closed_periods(connection)
 
-    spend_by_status = {status: spend for status, spend, _ in by_status}
-    share = finance.matched_share(spend_by_status)
-    validation = gx.validate_frame(
-        data_sync_target_suite(target), pd.DataFrame({"matched_share_of_closed_spend": [share]}), DATA_SYNC_TARGET
-    )
-    description = (
-        f"{_percent(share)} of closed-period platform spend is matched (target {_percent(target)})"
-        if share is not None
-        else "no closed-period platform spend yet: nothing to measure"
-    )
-    sync = checks.CheckOutcome(
-        name=DATA_SYNC_TARGET,
-        passed=bool(validation.success),
-        value=share,
-        threshold=target,
-        description=description,
-        details={
-            "matched_spend_rc": round(float(spend_by_status.get(finance.MATCHED, 0)), 2),
-            "closed_spend_rc": round(float(sum(spend_by_status.values(), 0)), 2),
-            "spend_rc_by_status": {status: round(float(spend), 2) for status, spend in spend_by_status.items()},
+    sync = sync_outcome(
+        {status: spend for status, spend, _ in by_status},
+        target,
+        closed_periods,
+        {
             "account_months_by_status": {status: count for status, _, count in by_status},
-            "closed_periods": closed_periods,
             "as_of_date": as_of_date,
             "largest_unmatched": unmatched,
-            **_gx_details(validation),
         },
     )
     table = gx.to_outcome(
@@ -210,8 +274,9 @@ def spend_reconciliation_checks(
         dg.AssetCheckSpec(
             BUDGET_TRACKING_TARGET,
             asset=BUDGET_VS_ACTUAL_MART,
-            blocking=True,
-            description="Budget tracking: share of closed budget line-periods whose platform actual is within "
+            blocking=False,
+            description="Business target (a miss warns, never blocks) - budget tracking: share of closed budget "
+            "line-periods whose platform actual is within "
             "budget.tracking_tolerance_pct of the booked actual, at least budget.tracking_target (config).",
         ),
         dg.AssetCheckSpec(
@@ -226,7 +291,7 @@ def spend_reconciliation_checks(
 def budget_vs_actual_checks(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> Iterator[dg.AssetCheckResult]:
-    from orchestration.defs.quality.suites import budget_tracking_target_suite, budget_vs_actual_suite
+    from orchestration.defs.quality.suites import budget_vs_actual_suite
 
     budget = settings.config().budget
     with warehouse.connect(read_only=True) as connection:
@@ -236,28 +301,8 @@ def budget_vs_actual_checks(
 
     closed = rows[rows["is_closed"]]
     tracked, measured = int(closed["is_tracked"].astype(bool).sum()), len(closed)
-    share = finance.tracked_share(tracked, measured)
-    validation = gx.validate_frame(
-        budget_tracking_target_suite(budget.tracking_target),
-        pd.DataFrame({"tracked_share_of_closed_line_periods": [share]}),
-        BUDGET_TRACKING_TARGET,
-    )
-    tracking = checks.CheckOutcome(
-        name=BUDGET_TRACKING_TARGET,
-        passed=bool(validation.success),
-        value=share,
-        threshold=budget.tracking_target,
-        description=f"{tracked} of {measured} closed budget line-periods ({_percent(share)}) have platform "
-        f"within {_percent(budget.tracking_tolerance_pct)} of booked (target {_percent(budget.tracking_target)})",
-        details={
-            "tracked": tracked,
-            "measured": measured,
-            "tracking_tolerance_pct": budget.tracking_tolerance_pct,
-            "closed_periods": closed_periods,
-            "as_of_date": as_of_date,
-            "largest_untracked": untracked,
-            **_gx_details(validation),
-        },
+    tracking = tracking_outcome(
+        tracked, measured, budget, closed_periods, {"as_of_date": as_of_date, "largest_untracked": untracked}
     )
     table = gx.to_outcome(
         GX_BUDGET_VS_ACTUAL,
@@ -269,8 +314,10 @@ def budget_vs_actual_checks(
 @dg.asset_check(
     asset=PACING_BACKTEST_MART,
     name=PACING_BACKTEST_MAPE,
-    description="Pacing backtest: mean absolute percentage error of the day-20 projection over the closed "
-    "periods and budget lines; a warning above pacing.backtest_mape_warning (config). The flat run rate's "
+    blocking=False,
+    description="Business target (a miss warns, never blocks) - pacing backtest: mean absolute percentage "
+    "error of the day-20 projection over the closed periods and budget lines, missed above "
+    "pacing.backtest_mape_warning (config); not measurable without a closed period. The flat run rate's "
     "error on the same backtest is in the metadata.",
 )
 def pacing_backtest_mape(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -279,6 +326,7 @@ def pacing_backtest_mape(context: dg.AssetCheckExecutionContext, warehouse: Ware
     ceiling = settings.config().pacing.backtest_mape_warning
     with warehouse.connect(read_only=True) as connection:
         backtest = connection.execute(BACKTEST_SQL).df()
+        horizons = connection.execute(HORIZON_BACKTEST_SQL).df()
         closed_periods = _closed_periods(connection)
 
     def at(day: int) -> pd.DataFrame:
@@ -300,26 +348,207 @@ def pacing_backtest_mape(context: dg.AssetCheckExecutionContext, warehouse: Ware
         measured[f"run_rate_wape_day_{day}"] = finance.weighted_absolute_percentage_error(
             zip(frame["run_rate_projected_spend_rc"], frame["final_spend_rc"], strict=True)
         )
+    for horizon in FORECAST_HORIZONS:
+        frame = horizons[horizons["horizon"] == horizon]
+        measured[f"mape_{horizon}"] = finance.mean_absolute_percentage_error(errors(frame, "absolute_pct_error"))
+        measured[f"run_rate_mape_{horizon}"] = finance.mean_absolute_percentage_error(
+            errors(frame, "run_rate_absolute_pct_error")
+        )
+        measured[f"scored_{horizon}_forecasts"] = float(frame["absolute_pct_error"].notna().sum())
+    beyond = "; ".join(
+        f"{horizon.replace('_', ' ')} end {_percent(measured[f'mape_{horizon}'])} "
+        f"(flat run rate {_percent(measured[f'run_rate_mape_{horizon}'])})"
+        for horizon in FORECAST_HORIZONS
+    )
     mape = measured[f"mape_day_{finance.MAPE_CHECKPOINT_DAY}"]
     run_rate_mape = measured[f"run_rate_mape_day_{finance.MAPE_CHECKPOINT_DAY}"]
-    validation = gx.validate_frame(
-        pacing_backtest_suite(ceiling), pd.DataFrame({"mape_day_20": [mape]}), PACING_BACKTEST_MAPE
-    )
-    outcome = checks.CheckOutcome(
-        name=PACING_BACKTEST_MAPE,
-        passed=bool(validation.success),
-        value=mape,
-        threshold=ceiling,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=f"day-20 projection MAPE {_percent(mape)} (flat run rate {_percent(run_rate_mape)}), "
-        f"warning above {_percent(ceiling)}",
-        details={
-            **{key: None if value is None else round(value, 6) for key, value in measured.items()},
-            "scored_line_periods": int(at(finance.MAPE_CHECKPOINT_DAY)["absolute_pct_error"].notna().sum()),
-            "closed_periods": closed_periods,
-            **_gx_details(validation),
-        },
-    )
+    details = {
+        **{key: None if value is None else round(value, 6) for key, value in measured.items()},
+        "scored_line_periods": int(at(finance.MAPE_CHECKPOINT_DAY)["absolute_pct_error"].notna().sum()),
+        "closed_periods": closed_periods,
+    }
+    if mape is None:
+        reason = unmeasured_reason(closed_periods, "budget line-period with spend to backtest")
+        outcome = checks.not_measurable(PACING_BACKTEST_MAPE, reason, threshold=ceiling, details=details)
+    else:
+        validation = gx.validate_frame(
+            pacing_backtest_suite(ceiling), pd.DataFrame({"mape_day_20": [mape]}), PACING_BACKTEST_MAPE
+        )
+        outcome = checks.target(
+            PACING_BACKTEST_MAPE,
+            value=mape,
+            threshold=ceiling,
+            met=bool(validation.success),
+            description=f"day-20 projection MAPE {_percent(mape)} (flat run rate {_percent(run_rate_mape)}), "
+            f"target at most {_percent(ceiling)}; forecasts: {beyond}",
+            details={**details, **_gx_details(validation)},
+        )
     with warehouse.connect() as connection:
         checks.record(connection, [outcome], PACING_BACKTEST_MART, context.op_execution_context.run_id)
     return checks.to_asset_check_result(outcome, PACING_BACKTEST_MART)
+
+
+# ---------------------------------------------------------------- spending authorisation (unbudgeted spend)
+
+UNBUDGETED_SPEND_MART = dg.AssetKey(["marts", "fct_unbudgeted_spend"])
+BUDGET_VS_ACTUAL_BY_CHANNEL_MART = dg.AssetKey(["marts", "fct_budget_vs_actual_by_channel"])
+UNBUDGETED_SPEND_RECONCILES = "unbudgeted_spend_reconciles"
+UNBUDGETED_SPEND_SHARE = "unbudgeted_spend_share"
+# Money sums compared to the cent: sums of decimal(38, 12) columns agree exactly; half a cent is the bar.
+HALF_CENT = 0.005
+
+# Per month: total spend, the roll-up's platform actuals (budget lines + the unbudgeted row), the
+# unbudgeted spend and the roll-up's unbudgeted_rc. The first two and the last two must agree.
+UNBUDGETED_RECONCILIATION_SQL = """
+    with
+
+    spend as (
+        select strftime(spend_date, '%Y-%m') as fiscal_period, sum(spend_rc) as total_spend_rc
+        from marts.fct_marketing_spend_daily
+        group by 1
+    ),
+
+    rollup as (
+        select period_label as fiscal_period,
+            sum(platform_actual_rc) as rollup_platform_actual_rc,
+            sum(unbudgeted_rc) as rollup_unbudgeted_rc
+        from marts.fct_budget_vs_actual_by_channel
+        where period_grain = 'month'
+        group by 1
+    ),
+
+    unbudgeted as (
+        select fiscal_period, sum(spend_rc) as unbudgeted_rc
+        from marts.fct_unbudgeted_spend
+        group by 1
+    ),
+
+    periods as (
+        select fiscal_period from spend
+        union
+        select fiscal_period from rollup
+        union
+        select fiscal_period from unbudgeted
+    )
+
+    select periods.fiscal_period,
+        cast(coalesce(total_spend_rc, 0) as double) as total_spend_rc,
+        cast(coalesce(rollup_platform_actual_rc, 0) as double) as rollup_platform_actual_rc,
+        cast(coalesce(unbudgeted_rc, 0) as double) as unbudgeted_rc,
+        cast(coalesce(rollup_unbudgeted_rc, 0) as double) as rollup_unbudgeted_rc
+    from periods
+    left join spend using (fiscal_period)
+    left join rollup using (fiscal_period)
+    left join unbudgeted using (fiscal_period)
+    order by periods.fiscal_period
+"""
+
+UNBUDGETED_BY_REASON_SQL = """
+    select reason, count(*) as campaign_days, cast(sum(spend_rc) as double) as spend_rc
+    from marts.fct_unbudgeted_spend
+    group by reason
+    order by reason
+"""
+
+LARGEST_UNBUDGETED_SQL = """
+    select fiscal_period, platform, campaign_id, campaign_name, reason,
+        round(cast(sum(spend_rc) as double), 2) as spend_rc
+    from marts.fct_unbudgeted_spend
+    group by all
+    order by spend_rc desc
+    limit ?
+"""
+
+
+def unbudgeted_reconciliation_outcome(months: pd.DataFrame) -> checks.CheckOutcome:
+    """Per month, the roll-up's platform actuals equal total spend and its unbudgeted_rc the unbudgeted spend."""
+    spend_gap = (months["rollup_platform_actual_rc"] - months["total_spend_rc"]).abs()
+    unbudgeted_gap = (months["rollup_unbudgeted_rc"] - months["unbudgeted_rc"]).abs()
+    worst = float(max(spend_gap.max(), unbudgeted_gap.max())) if len(months) else 0.0
+    off = months.loc[(spend_gap > HALF_CENT) | (unbudgeted_gap > HALF_CENT)]
+    return checks.CheckOutcome(
+        name=UNBUDGETED_SPEND_RECONCILES,
+        passed=off.empty,
+        value=worst,
+        threshold=HALF_CENT,
+        description=(
+            f"{len(months)} month(s): budget roll-up platform actuals (budget lines + unbudgeted) = total spend "
+            f"and unbudgeted_rc = fct_unbudgeted_spend, to the cent (largest gap {worst:.6f})"
+            if off.empty
+            else f"{len(off)} of {len(months)} month(s) do not reconcile to total spend (largest gap {worst:.2f})"
+        ),
+        details={
+            "months": len(months),
+            "total_spend_rc": round(float(months["total_spend_rc"].sum()), 2),
+            "unbudgeted_rc": round(float(months["unbudgeted_rc"].sum()), 2),
+            "months_off": off.round(2).to_dict("records")[:LISTED_PROBLEMS],
+        },
+    )
+
+
+def unbudgeted_share_outcome(
+    total_spend_rc: float, by_reason: dict[str, float], target: float, details: dict[str, Any]
+) -> checks.CheckOutcome:
+    """The unbudgeted spend target: at most ``target`` of total spend unbudgeted; not measurable without spend."""
+    unbudgeted = float(sum(by_reason.values(), 0.0))
+    details = {
+        "total_spend_rc": round(total_spend_rc, 2),
+        "unbudgeted_rc": round(unbudgeted, 2),
+        "unbudgeted_rc_by_reason": {reason: round(spend, 2) for reason, spend in by_reason.items()},
+        **details,
+    }
+    if total_spend_rc <= 0:
+        return checks.not_measurable(UNBUDGETED_SPEND_SHARE, "no spend", threshold=target, details=details)
+    share = unbudgeted / total_spend_rc
+    reasons = ", ".join(f"{reason} {spend:,.2f}" for reason, spend in by_reason.items()) or "none"
+    return checks.target(
+        UNBUDGETED_SPEND_SHARE,
+        value=share,
+        threshold=target,
+        met=share <= target,
+        description=f"{_percent(share)} of spend is unbudgeted ({unbudgeted:,.2f} of {total_spend_rc:,.2f}: "
+        f"{reasons}); target at most {_percent(target)}",
+        details=details,
+    )
+
+
+@dg.multi_asset_check(
+    name="unbudgeted_spend_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            UNBUDGETED_SPEND_RECONCILES,
+            asset=BUDGET_VS_ACTUAL_BY_CHANNEL_MART,
+            blocking=True,
+            description="Data integrity: per month, the roll-up's platform actuals (budget lines and the "
+            "unbudgeted row) equal total spend in fct_marketing_spend_daily, and its unbudgeted_rc equals "
+            "fct_unbudgeted_spend, to the cent.",
+        ),
+        dg.AssetCheckSpec(
+            UNBUDGETED_SPEND_SHARE,
+            asset=UNBUDGETED_SPEND_MART,
+            blocking=False,
+            description="Business target (a miss warns, never blocks) - spending authorisation: the share of "
+            "total spend that no budget authorises is at most budget.unbudgeted_share_target (config).",
+        ),
+    ],
+)
+def unbudgeted_spend_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator[Any]:
+    target = settings.config().budget.unbudgeted_share_target
+    with warehouse.connect(read_only=True) as connection:
+        months = connection.execute(UNBUDGETED_RECONCILIATION_SQL).df()
+        by_reason = {reason: spend for reason, _, spend in connection.execute(UNBUDGETED_BY_REASON_SQL).fetchall()}
+        days = {reason: days for reason, days, _ in connection.execute(UNBUDGETED_BY_REASON_SQL).fetchall()}
+        largest = _largest(connection, LARGEST_UNBUDGETED_SQL)
+    reconciles = unbudgeted_reconciliation_outcome(months)
+    share = unbudgeted_share_outcome(
+        float(months["total_spend_rc"].sum()),
+        by_reason,
+        target,
+        {"campaign_days_by_reason": days, "largest": largest},
+    )
+    run_id = context.op_execution_context.run_id
+    with warehouse.connect() as connection:
+        checks.record(connection, [reconciles], BUDGET_VS_ACTUAL_BY_CHANNEL_MART, run_id)
+        checks.record(connection, [share], UNBUDGETED_SPEND_MART, run_id)
+    yield checks.to_asset_check_result(reconciles, BUDGET_VS_ACTUAL_BY_CHANNEL_MART)
+    yield checks.to_asset_check_result(share, UNBUDGETED_SPEND_MART)

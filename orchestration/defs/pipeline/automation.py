@@ -3,9 +3,20 @@
 The job runs in one process: DuckDB admits a single writer, so the steps take
 turns on the warehouse file instead of racing for its lock. Concurrent runs are
 queued by the instance (``dagster.yaml``: one run at a time).
+
+The landing-zone sensor's cursor is the fingerprint of the landing zone last
+*built*: it moves only once a run for those files succeeded. A run that failed
+(a data-integrity check, a crash) leaves the cursor where it was, and the same
+files are tried again, at most ``MAX_BUILD_ATTEMPTS`` times per fingerprint;
+after that the sensor waits for the files to change (the daily schedule still
+rebuilds).
 """
 
+from __future__ import annotations
+
 import hashlib
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +26,10 @@ from orchestration.lib.settings import landing_dir
 from orchestration.lib.sources import SOURCES
 
 BUILD_JOB_NAME = "build_warehouse"
+# The tag every sensor-requested run carries: the landing fingerprint it builds.
+FINGERPRINT_TAG = "roi/landing_fingerprint"
+# Runs the sensor starts for one unchanged landing zone before it gives up until the files change.
+MAX_BUILD_ATTEMPTS = 3
 
 build_warehouse_job = dg.define_asset_job(
     name=BUILD_JOB_NAME,
@@ -46,15 +61,76 @@ def landing_fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the sensor does on one tick: the new ``built`` fingerprint, and a run to request or why not."""
+
+    built: str | None
+    run_key: str | None = None
+    skip_reason: str | None = None
+
+
+IN_PROGRESS = frozenset(
+    {
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    }
+)
+
+
+def built_fingerprint(cursor: str | None) -> str | None:
+    """The fingerprint last built, from the cursor (a bare fingerprint: the format before ``{"built": ...}``)."""
+    if not cursor:
+        return None
+    try:
+        return json.loads(cursor).get("built")
+    except (ValueError, AttributeError):
+        return cursor
+
+
+def decide(fingerprint: str, built: str | None, latest_status: dg.DagsterRunStatus | None, attempts: int) -> Decision:
+    """The sensor's rule, given the latest run for ``fingerprint`` (None: none yet) and how many there were."""
+    if fingerprint == built:
+        return Decision(built, skip_reason="no new or changed landing files")
+    if latest_status is None:
+        return Decision(built, run_key=f"{fingerprint}:1")
+    if latest_status in IN_PROGRESS:
+        return Decision(built, skip_reason="a build of these landing files is in progress")
+    if latest_status == dg.DagsterRunStatus.SUCCESS:
+        return Decision(fingerprint, skip_reason="these landing files are built")
+    if attempts < MAX_BUILD_ATTEMPTS:
+        return Decision(built, run_key=f"{fingerprint}:{attempts + 1}")
+    return Decision(
+        built,
+        skip_reason=f"the last {attempts} builds of these landing files failed; waiting for the files to change "
+        "(the daily build still runs)",
+    )
+
+
 @dg.sensor(
     name="landing_zone_sensor",
     job=build_warehouse_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a build when files are added to or changed in the landing zone.",
+    description="Starts a build when files are added to or changed in the landing zone; the files count as "
+    f"built only once a run succeeds (a failed run is retried, up to {MAX_BUILD_ATTEMPTS} runs per change).",
 )
-def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fingerprint = landing_fingerprint(landing_dir())
-    if fingerprint == context.cursor:
-        return dg.SkipReason("no new or changed landing files")
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
+    built = built_fingerprint(context.cursor)
+    latest_status, attempts = None, 0
+    if fingerprint != built:
+        runs_filter = dg.RunsFilter(job_name=BUILD_JOB_NAME, tags={FINGERPRINT_TAG: fingerprint})
+        latest = context.instance.get_runs(filters=runs_filter, limit=1)
+        if latest:
+            latest_status = latest[0].status
+            attempts = context.instance.get_runs_count(filters=runs_filter)
+    decision = decide(fingerprint, built, latest_status, attempts)
+    cursor = json.dumps({"built": decision.built})
+    if decision.run_key is None:
+        return dg.SensorResult(skip_reason=decision.skip_reason, cursor=cursor)
+    request = dg.RunRequest(run_key=decision.run_key, tags={FINGERPRINT_TAG: fingerprint})
+    return dg.SensorResult(run_requests=[request], cursor=cursor)

@@ -38,6 +38,7 @@ from orchestration.lib.reporting.marts import (
     HeldRestatements,
     PacingLine,
     ReconciliationLine,
+    UnbudgetedSpend,
 )
 from orchestration.lib.settings import AlertSettings
 
@@ -51,6 +52,13 @@ RECONCILIATION = "reconciliation"
 DATA_QUALITY = "data_quality"
 ROI_BELOW_FLOOR = "roi_below_floor"
 HELD_RESTATEMENT = "held_restatement"
+TARGET_MISSED = "target_missed"
+UNBUDGETED_SPEND = "unbudgeted_spend"
+UNBUDGETED_REASONS = {
+    "no_budget_line": "the campaign has no budget line",
+    "outside_flight_dates": "spent outside the campaign's flight dates",
+    "no_current_budget": "its budget line has no approved budget for the month",
+}
 
 
 @dataclass(frozen=True)
@@ -185,7 +193,7 @@ def reconciliation(lines: Sequence[ReconciliationLine], settings: AlertSettings)
 
 
 def data_quality(results: Sequence[CheckResultRow], settings: AlertSettings) -> list[Alert]:
-    """Failed checks whose severity is one of ``data_quality_severities``."""
+    """Failed data-integrity checks whose severity is one of ``data_quality_severities`` (targets: below)."""
     wanted = set(settings.data_quality_severities)
     return [
         Alert(
@@ -203,7 +211,55 @@ def data_quality(results: Sequence[CheckResultRow], settings: AlertSettings) -> 
             state=(result.severity,),
         )
         for result in results
-        if not result.passed and result.severity in wanted
+        if not result.passed and result.severity in wanted and result.kind != "target"
+    ]
+
+
+def targets_missed(results: Sequence[CheckResultRow]) -> list[Alert]:
+    """Business targets (data sync, budget tracking, ROI accuracy, pacing error) missed this run.
+
+    They never hold the snapshot back, so this alert is how the people who own them hear of a miss. A
+    target with nothing to measure is not a miss and does not alert.
+    """
+    return [
+        Alert(
+            condition=TARGET_MISSED,
+            scope=result.asset_key,
+            subject=result.check_name,
+            severity="warning",
+            title=f"Target {result.check_name} missed on {result.asset_key}",
+            detail=(result.description or "")
+            + (
+                f" (measured {result.value:.4g}, threshold {result.threshold:.4g}); the snapshot was published."
+                if result.value is not None and result.threshold is not None
+                else "; the snapshot was published."
+            ),
+            state=("missed",),
+        )
+        for result in results
+        if result.kind == "target" and not result.passed and result.status != "not_measurable"
+    ]
+
+
+def unbudgeted_spend(rows: Sequence[UnbudgetedSpend], currency: str) -> list[Alert]:
+    """Spend no budget authorises, per campaign and month (and reason): spending authorisation."""
+    return [
+        Alert(
+            condition=UNBUDGETED_SPEND,
+            scope=row.fiscal_period,
+            subject=f"{row.platform}/{row.campaign_id}/{row.reason}",
+            severity="warning",
+            title=f"Unbudgeted spend on {row.campaign_name or row.campaign_id} ({row.platform}) in {row.fiscal_period}",
+            detail=(
+                f"{money_short(row.spend_rc, currency)} over {row.days} day(s): "
+                f"{UNBUDGETED_REASONS.get(row.reason, row.reason)}"
+                + (f" ({row.budget_line_id})." if row.budget_line_id else ".")
+                + " See marts.fct_unbudgeted_spend."
+            ),
+            state=(row.reason,),
+        )
+        for row in rows
+        if row.spend_rc > 0
     ]
 
 
@@ -264,6 +320,7 @@ class AlertInputs:
     check_results: Sequence[CheckResultRow] | None = None
     channel_roi: Sequence[ChannelRoi] | None = None
     held_restatements: Sequence[HeldRestatements] | None = None
+    unbudgeted: Sequence[UnbudgetedSpend] | None = None
 
 
 @dataclass(frozen=True)
@@ -314,6 +371,12 @@ def evaluate(inputs: AlertInputs, settings: AlertSettings) -> Evaluation:
     if inputs.check_results is not None:
         alerts += data_quality(inputs.check_results, settings)
         keys |= {f"{DATA_QUALITY}|{result.asset_key or '-'}|{result.check_name}" for result in inputs.check_results}
+        alerts += targets_missed(inputs.check_results)
+        keys |= {
+            f"{TARGET_MISSED}|{result.asset_key or '-'}|{result.check_name}"
+            for result in inputs.check_results
+            if result.kind == "target"
+        }
     if inputs.channel_roi is not None:
         alerts += roi_below_floor(inputs.channel_roi, settings, inputs.currency)
         scopes.add((ROI_BELOW_FLOOR, ""))
@@ -321,6 +384,10 @@ def evaluate(inputs: AlertInputs, settings: AlertSettings) -> Evaluation:
         alerts += held_restatements(inputs.held_restatements)
         # Every month ever held is looked at, so one whose rows were released (reopened) resolves.
         scopes |= {(HELD_RESTATEMENT, item.period) for item in inputs.held_restatements}
+    if inputs.unbudgeted is not None:
+        alerts += unbudgeted_spend([row for row in inputs.unbudgeted if row.fiscal_period in recent], inputs.currency)
+        scopes |= {(UNBUDGETED_SPEND, period) for period in recent}
+        windows[UNBUDGETED_SPEND] = recent
     return Evaluation(alerts=alerts, coverage=Coverage(frozenset(scopes), frozenset(keys), windows))
 
 

@@ -114,6 +114,8 @@ def check_results_from_run(instance: dg.DagsterInstance, run_id: str) -> list[ma
                 value=_number(metadata.get("value")),
                 threshold=_number(metadata.get("threshold")),
                 description=evaluation.description or _text(metadata.get("summary")),
+                kind=_text(metadata.get("check_kind")) or "integrity",
+                status=_text(metadata.get("check_status")),
             )
         )
     return results
@@ -159,6 +161,7 @@ def load_inputs(
         check_results=check_results,
         channel_roi=channel_roi,
         held_restatements=(marts.held_restatements(connection) if "audit.held_restatements" in relations else None),
+        unbudgeted=(marts.unbudgeted_spend(connection, recent) if "marts.fct_unbudgeted_spend" in relations else None),
     )
 
 

@@ -169,6 +169,38 @@ class CheckResultRow:
     value: float | None = None
     threshold: float | None = None
     description: str = ""
+    kind: str = "integrity"  # or "target": a business target (orchestration/lib/checks.py)
+    status: str = ""  # passed, failed, missed or not_measurable; "" when the check does not say
+
+
+@dataclass(frozen=True)
+class UnbudgetedSpend:
+    """Spend of one campaign in one month that no budget authorises, for one reason (``fct_unbudgeted_spend``)."""
+
+    fiscal_period: str
+    platform: str
+    campaign_id: str
+    campaign_name: str | None
+    budget_line_id: str | None
+    reason: str  # no_budget_line, outside_flight_dates or no_current_budget
+    days: int
+    spend_rc: float
+
+
+@dataclass(frozen=True)
+class TeamPerformance:
+    """One owner team's month (``fct_team_budget_performance``)."""
+
+    owner_team: str
+    fiscal_period: str
+    budget_rc: float
+    actual_rc: float
+    variance_rc: float
+    variance_pct: float | None
+    spend_rc: float
+    unbudgeted_rc: float
+    attributed_revenue_rc: float
+    roi: float | None
 
 
 @dataclass(frozen=True)
@@ -292,6 +324,47 @@ def budget_lines(connection: duckdb.DuckDBPyConnection, periods: Sequence[str]) 
         "where list_contains(?, fiscal_period) order by fiscal_period, budget_line_id",
         [list(periods)],
     )
+
+
+def unbudgeted_spend(connection: duckdb.DuckDBPyConnection, periods: Sequence[str]) -> list[UnbudgetedSpend]:
+    """``fct_unbudgeted_spend`` of the given periods, per campaign and reason."""
+    return fetch(
+        connection,
+        UnbudgetedSpend,
+        """
+        select fiscal_period, platform, campaign_id, any_value(campaign_name) as campaign_name,
+            any_value(budget_line_id) as budget_line_id, reason, count(*) as days,
+            cast(sum(spend_rc) as double) as spend_rc
+        from marts.fct_unbudgeted_spend
+        where list_contains(?, fiscal_period)
+        group by fiscal_period, platform, campaign_id, reason
+        order by fiscal_period, spend_rc desc, platform, campaign_id
+        """,
+        [list(periods)],
+    )
+
+
+def team_performance(connection: duckdb.DuckDBPyConnection, period: str) -> list[TeamPerformance]:
+    """The month's rows of ``fct_team_budget_performance``, largest budget or spend first."""
+    return fetch(
+        connection,
+        TeamPerformance,
+        """
+        select owner_team, fiscal_period, cast(budget_rc as double) as budget_rc,
+            cast(actual_rc as double) as actual_rc, cast(variance_rc as double) as variance_rc, variance_pct,
+            cast(spend_rc as double) as spend_rc, cast(unbudgeted_rc as double) as unbudgeted_rc,
+            cast(attributed_revenue_rc as double) as attributed_revenue_rc, roi
+        from marts.fct_team_budget_performance
+        where fiscal_period = ?
+        order by greatest(budget_rc, spend_rc) desc, owner_team
+        """,
+        [period],
+    )
+
+
+def business_targets(connection: duckdb.DuckDBPyConnection) -> list[CheckResultRow]:
+    """The business targets of the latest run that recorded checks (met, missed or not measurable)."""
+    return [row for row in latest_check_results(connection) if row.kind == "target"]
 
 
 def channel_budgets(connection: duckdb.DuckDBPyConnection, period: str) -> list[ChannelBudget]:
@@ -527,7 +600,9 @@ def latest_check_results(connection: duckdb.DuckDBPyConnection, run_id: str | No
         CheckResultRow,
         """
         select check_name, asset_key, passed, upper(severity) as severity, measured_value as value, threshold,
-            coalesce(json_extract_string(details, '$.description'), '') as description
+            coalesce(json_extract_string(details, '$.description'), '') as description,
+            coalesce(json_extract_string(details, '$.kind'), 'integrity') as kind,
+            coalesce(json_extract_string(details, '$.status'), '') as status
         from audit.dq_results
         where run_id = ?
         order by asset_key, check_name

@@ -328,6 +328,9 @@ class OperationalData:
     campaign_roi: list[marts.CampaignRoi]
     pacing: list[marts.PacingLine]
     exceptions: list[marts.ReconciliationLine]
+    targets: list[marts.CheckResultRow] = field(default_factory=list)
+    unbudgeted: list[marts.UnbudgetedSpend] = field(default_factory=list)
+    teams: list[marts.TeamPerformance] = field(default_factory=list)
 
 
 def load_operational(
@@ -352,6 +355,13 @@ def load_operational(
         campaign_roi=marts.campaign_roi(connection, roi_period, cfg.attribution.preferred_model),
         pacing=marts.latest_pacing(connection, through),
         exceptions=marts.reconciliation_exceptions(connection, relations),
+        targets=marts.business_targets(connection) if "audit.dq_results" in relations else [],
+        unbudgeted=(
+            marts.unbudgeted_spend(connection, [roi_period]) if "marts.fct_unbudgeted_spend" in relations else []
+        ),
+        teams=(
+            marts.team_performance(connection, roi_period) if "marts.fct_team_budget_performance" in relations else []
+        ),
     )
 
 
@@ -413,12 +423,18 @@ def render_operational(data: OperationalData, cfg: RoiConfig, generated_at: dt.d
         "change": change,
         "pacing": data.pacing,
         "exceptions": data.exceptions,
+        "targets": data.targets,
+        "unbudgeted": data.unbudgeted,
+        "teams": data.teams,
         "sources": [
             "marts.fct_marketing_spend_daily",
             "marts.dim_campaigns",
             "marts.fct_roi_by_campaign",
             "marts.fct_budget_pacing",
             "marts.fct_spend_reconciliation_exceptions",
+            "marts.fct_unbudgeted_spend",
+            "marts.fct_team_budget_performance",
+            "audit.dq_results",
         ],
     }
     text = _text_summary(
@@ -437,6 +453,9 @@ def render_operational(data: OperationalData, cfg: RoiConfig, generated_at: dt.d
         "campaigns": len(data.campaigns),
         "lines_off_pace": len(off_pace),
         "reconciliation_exceptions": len(data.exceptions),
+        "business_targets_missed": sum(not row.passed and row.status != "not_measurable" for row in data.targets),
+        "unbudgeted_spend_rc": _total(row.spend_rc for row in data.unbudgeted),
+        "teams": len(data.teams),
     }
     return _render(
         "operational",

@@ -18,6 +18,15 @@
     / days elapsed x days in period), also kept for comparison.
     fct_pacing_backtest measures both against the final actuals. Projections
     are estimates: kept to 6 decimals.
+
+    Flight dates: a remaining day counts only as much as the line's campaigns
+    still in flight that day spent of the line's last 7 days (dim_campaigns
+    start_date / end_date): once a campaign has ended, its share of the
+    spend is not projected (a line whose campaigns have all ended projects
+    nothing more; with nothing spent in the last 7 days, a day counts fully
+    when any of the line's campaigns is in flight). The same weights replace
+    the remaining day count of the run-rate projection under a week of
+    history; run_rate_projected_spend_rc stays the plain flat run rate.
 #}
 
 {%- set profile_days = var('pacing_profile_weeks') | int * 7 -%}
@@ -41,6 +50,12 @@ budget_vs_actual as (
 marketing_spend_daily as (
 
     select * from {{ ref('fct_marketing_spend_daily') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('dim_campaigns') }}
 
 ),
 
@@ -198,20 +213,142 @@ trailing_profiles as (
 
 ),
 
--- per as-of day: how many of each weekday are left in its period
-remaining_weekdays as (
+-- the budget lines' campaigns and their flights
+budget_line_campaigns as (
 
     select
+        platform,
+        campaign_id,
+        budget_line_id,
+        start_date,
+        end_date
+    from campaigns
+    where budget_line_id is not null
+
+),
+
+campaign_spend_by_day as (
+
+    select
+        budget_line_id,
+        platform,
+        campaign_id,
+        spend_date,
+        sum(spend_rc) as spend_rc
+    from marketing_spend_daily
+    where budget_line_id is not null
+    group by budget_line_id, platform, campaign_id, spend_date
+
+),
+
+-- per line and as-of day: each campaign's spend of the 7 days ending on it
+recent_campaign_spend as (
+
+    select
+        as_of_days.budget_line_id,
         as_of_days.date_day as as_of_date,
+        campaign_spend_by_day.platform,
+        campaign_spend_by_day.campaign_id,
+        sum(campaign_spend_by_day.spend_rc) as recent_spend_rc
+    from budget_line_days as as_of_days
+    inner join campaign_spend_by_day
+        on
+            as_of_days.budget_line_id = campaign_spend_by_day.budget_line_id
+            and campaign_spend_by_day.spend_date <= as_of_days.date_day
+            and campaign_spend_by_day.spend_date > {{ dbt.dateadd('day', -7, 'as_of_days.date_day') }}
+    group by
+        as_of_days.budget_line_id,
+        as_of_days.date_day,
+        campaign_spend_by_day.platform,
+        campaign_spend_by_day.campaign_id
+
+),
+
+-- per line, as-of day and remaining day of the period: each of the line's campaigns, in flight or not
+remaining_day_campaigns as (
+
+    select
+        as_of_days.budget_line_id,
+        as_of_days.date_day as as_of_date,
+        remaining_days.date_day as remaining_date,
         remaining_days.day_of_week,
-        count(*) as remaining_day_count
-    from period_days as as_of_days
+        budget_line_campaigns.platform,
+        budget_line_campaigns.campaign_id,
+        (
+            budget_line_campaigns.start_date is null
+            or budget_line_campaigns.start_date <= remaining_days.date_day
+        )
+        and (
+            budget_line_campaigns.end_date is null
+            or remaining_days.date_day <= budget_line_campaigns.end_date
+        ) as is_in_flight
+    from budget_line_days as as_of_days
     inner join period_days as remaining_days
         on
             as_of_days.fiscal_period = remaining_days.fiscal_period
             and as_of_days.date_day < remaining_days.date_day
-    where as_of_days.is_on_or_before_as_of
-    group by as_of_days.date_day, remaining_days.day_of_week
+    inner join budget_line_campaigns
+        on as_of_days.budget_line_id = budget_line_campaigns.budget_line_id
+
+),
+
+remaining_day_spend_in_flight as (
+
+    select
+        remaining_day_campaigns.budget_line_id,
+        remaining_day_campaigns.as_of_date,
+        remaining_day_campaigns.remaining_date,
+        remaining_day_campaigns.day_of_week,
+        sum(coalesce(recent_campaign_spend.recent_spend_rc, 0)) as recent_spend_rc,
+        sum(
+            case
+                when remaining_day_campaigns.is_in_flight
+                    then coalesce(recent_campaign_spend.recent_spend_rc, 0)
+                else 0
+            end
+        ) as in_flight_recent_spend_rc,
+        max(case when remaining_day_campaigns.is_in_flight then 1 else 0 end) as has_campaign_in_flight
+    from remaining_day_campaigns
+    left join recent_campaign_spend
+        on
+            remaining_day_campaigns.budget_line_id = recent_campaign_spend.budget_line_id
+            and remaining_day_campaigns.as_of_date = recent_campaign_spend.as_of_date
+            and remaining_day_campaigns.platform = recent_campaign_spend.platform
+            and remaining_day_campaigns.campaign_id = recent_campaign_spend.campaign_id
+    group by
+        remaining_day_campaigns.budget_line_id,
+        remaining_day_campaigns.as_of_date,
+        remaining_day_campaigns.remaining_date,
+        remaining_day_campaigns.day_of_week
+
+),
+
+-- per line, as-of day and weekday: the remaining days of its period, each weighted by the share of
+-- the line's last 7 days' spend whose campaign is in flight that day
+remaining_weekdays as (
+
+    select
+        budget_line_id,
+        as_of_date,
+        day_of_week,
+        {{ exact_sum(
+            "case when recent_spend_rc = 0 then has_campaign_in_flight"
+            ~ " when in_flight_recent_spend_rc = recent_spend_rc then 1"
+            ~ " else in_flight_recent_spend_rc / recent_spend_rc end"
+        ) }} as remaining_day_count
+    from remaining_day_spend_in_flight
+    group by budget_line_id, as_of_date, day_of_week
+
+),
+
+remaining_days_in_flight as (
+
+    select
+        budget_line_id,
+        as_of_date,
+        sum(remaining_day_count) as remaining_day_count
+    from remaining_weekdays
+    group by budget_line_id, as_of_date
 
 ),
 
@@ -227,7 +364,8 @@ remaining_at_weekday_means as (
     from trailing_weekdays
     inner join remaining_weekdays
         on
-            trailing_weekdays.as_of_date = remaining_weekdays.as_of_date
+            trailing_weekdays.budget_line_id = remaining_weekdays.budget_line_id
+            and trailing_weekdays.as_of_date = remaining_weekdays.as_of_date
             and trailing_weekdays.day_of_week = remaining_weekdays.day_of_week
     group by trailing_weekdays.budget_line_id, trailing_weekdays.as_of_date
 
@@ -248,7 +386,8 @@ budget_line_day_profiles as (
         trailing_profiles.history_day_count,
         trailing_profiles.recent_week_spend_rc,
         trailing_profiles.typical_week_spend_rc,
-        coalesce(remaining_at_weekday_means.remaining_spend_rc, 0) as remaining_at_weekday_means_rc
+        coalesce(remaining_at_weekday_means.remaining_spend_rc, 0) as remaining_at_weekday_means_rc,
+        coalesce(remaining_days_in_flight.remaining_day_count, 0) as remaining_days_in_flight
     from paced_budget_lines
     inner join budget_line_days_to_date
         on
@@ -262,6 +401,10 @@ budget_line_day_profiles as (
         on
             budget_line_days_to_date.budget_line_id = remaining_at_weekday_means.budget_line_id
             and budget_line_days_to_date.date_day = remaining_at_weekday_means.as_of_date
+    left join remaining_days_in_flight
+        on
+            budget_line_days_to_date.budget_line_id = remaining_days_in_flight.budget_line_id
+            and budget_line_days_to_date.date_day = remaining_days_in_flight.as_of_date
 
 ),
 
@@ -278,7 +421,7 @@ projections as (
         case
             when day_of_period = days_in_period then 0
             when history_day_count < 7
-                then spend_to_date_rc / day_of_period * (days_in_period - day_of_period)
+                then spend_to_date_rc / day_of_period * remaining_days_in_flight
             when typical_week_spend_rc = 0 then 0
             else remaining_at_weekday_means_rc * recent_week_spend_rc / typical_week_spend_rc
         end as projected_remaining_rc,

@@ -11,6 +11,11 @@
       platform spend until then; variance = actual - budget.
     - tracking (closed periods only): the platform actual is within
       tracking_tolerance_pct of the booked actual (booked 0: only platform 0).
+    - unbudgeted_platform_rc: the part of the platform actual no budget
+      authorises (fct_unbudgeted_spend: outside the campaign's flight dates,
+      or no current budget for the period). Spend on campaigns without a
+      budget line is in no row here (fct_budget_vs_actual_by_channel shows it
+      as its `unbudgeted` row).
 #}
 
 {%- set tracking_tolerance_pct = 'cast(' ~ var('tracking_tolerance_pct') ~ ' as decimal(18, 6))' -%}
@@ -44,6 +49,24 @@ campaigns as (
 periods as (
 
     select * from {{ ref('int_periods') }}
+
+),
+
+unbudgeted_spend as (
+
+    select * from {{ ref('fct_unbudgeted_spend') }}
+
+),
+
+unbudgeted_on_budget_lines as (
+
+    select
+        fiscal_period,
+        budget_line_id,
+        sum(spend_rc) as unbudgeted_platform_rc
+    from unbudgeted_spend
+    where budget_line_id is not null
+    group by fiscal_period, budget_line_id
 
 ),
 
@@ -176,7 +199,8 @@ budget_line_periods_joined as (
         coalesce(platform_actuals.platform_actual_rc, 0) as platform_actual_rc,
         coalesce(booked_actuals.booked_actual_rc, 0) as booked_actual_rc,
         coalesce(booked_actuals.booked_line_count, 0) as booked_line_count,
-        coalesce(booked_actuals.unconverted_booked_line_count, 0) as unconverted_booked_line_count
+        coalesce(booked_actuals.unconverted_booked_line_count, 0) as unconverted_booked_line_count,
+        coalesce(unbudgeted_on_budget_lines.unbudgeted_platform_rc, 0) as unbudgeted_platform_rc
     from budget_line_periods
     inner join periods
         on budget_line_periods.fiscal_period = periods.fiscal_period
@@ -194,6 +218,10 @@ budget_line_periods_joined as (
         on
             budget_line_periods.fiscal_period = booked_actuals.fiscal_period
             and budget_line_periods.budget_line_id = booked_actuals.budget_line_id
+    left join unbudgeted_on_budget_lines
+        on
+            budget_line_periods.fiscal_period = unbudgeted_on_budget_lines.fiscal_period
+            and budget_line_periods.budget_line_id = unbudgeted_on_budget_lines.budget_line_id
 
 ),
 
@@ -250,7 +278,8 @@ budget_vs_actual as (
                 then
                     abs(platform_actual_rc - booked_actual_rc)
                     <= {{ tracking_tolerance_pct }} * abs(booked_actual_rc)
-        end as is_tracked
+        end as is_tracked,
+        cast(unbudgeted_platform_rc as decimal(38, 12)) as unbudgeted_platform_rc
     from actuals_chosen
 
 )
