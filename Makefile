@@ -2,7 +2,7 @@
 #   make run    build the warehouse from the landing zone (default: the shipped sample)
 #   make test   run the whole test suite
 #   make ui     Dagster UI on http://localhost:3000
-#   make bench  1M-touchpoint benchmark: wall time and peak memory
+#   make bench  1M-touchpoint benchmark: wall time and peak memory (ARGS="--touchpoints N" for another size)
 
 SHELL := /bin/bash
 # PyMC-Marketing needs Python 3.12: the first 3.12 interpreter found (PATH, then pyenv's versions).
@@ -42,7 +42,7 @@ ui: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py $(ARGS)
 
 lint: $(INSTALLED) $(MANIFEST)
 	$(BIN)/ruff check .
@@ -55,6 +55,11 @@ lint: $(INSTALLED) $(MANIFEST)
 format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Defaults live in orchestration/lib/settings.py; config/roi.yml and dbt_project.yml's vars are derived.
+.PHONY: defaults
+defaults: $(INSTALLED)
+	$(BIN)/python -m orchestration.lib.config_defaults
 
 sample: $(INSTALLED)
 	$(BIN)/python seeds/generate.py --out seeds/sample
