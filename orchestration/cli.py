@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.lib import freshness, settings
+from orchestration.lib import freshness, profiling, settings
 from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect, warehouse_lock
 
@@ -222,9 +222,18 @@ def run(
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             )
             elapsed = time.monotonic() - started
+            steps = step_timings(instance, result.run_id)
+            if warehouse.exists():
+                profiling.record(
+                    warehouse,
+                    result.run_id,
+                    [profiling.StepTiming("dagster_step", step, seconds) for step, seconds in steps.items()]
+                    + [profiling.StepTiming("dagster_run", job_name, round(elapsed, 3))],
+                )
             if timings is not None:
-                steps = step_timings(instance, result.run_id)
-                timings.write_text(json.dumps({"run_seconds": round(elapsed, 3), "steps": steps}, indent=2))
+                timings.write_text(
+                    json.dumps({"run_id": result.run_id, "run_seconds": round(elapsed, 3), "steps": steps}, indent=2)
+                )
             code = print_summary(result, warehouse, elapsed)
             if code == 0 and full_build:
                 freshness.record(warehouse, inputs, result.run_id)
