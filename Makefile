@@ -31,7 +31,7 @@ test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 .PHONY: run test test-slow ui bench lint format sample clean install manifest chromium
 
 run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m orchestration.cli run
+	$(BIN)/python -m orchestration.cli run $(ARGS)
 
 test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 	$(BIN)/ruff check .
