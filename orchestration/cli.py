@@ -243,9 +243,9 @@ def run(
 
 def prepare() -> int:
     """Parse the dbt project with the run's vars and warehouse, so the run's dbt can parse partially."""
-    from orchestration.defs.resources import warehouse_from_env
-
-    warehouse_from_env()  # ROI_WAREHOUSE as an absolute path, as the run's dbt will see it
+    # ROI_WAREHOUSE as an absolute path, as the run's dbt will see it (defs/resources.warehouse_from_env does
+    # the same for the run; importing it here would load Dagster for nothing).
+    os.environ["ROI_WAREHOUSE"] = str(settings.warehouse_path())
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), "parse", "--quiet", "--target", settings.DBT_TARGET, "--vars", json.dumps(settings.dbt_vars())]
     return subprocess.run(command, cwd=settings.DBT_PROJECT_DIR, check=False).returncode
