@@ -27,8 +27,12 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.lib import settings
+
+if TYPE_CHECKING:
+    import duckdb
 
 # What a build reads besides the landing zone and the config: the code and the dbt project.
 CODE_ROOTS = (
@@ -177,9 +181,15 @@ def clear(warehouse: Path) -> None:
     if not warehouse.exists():
         return
     with connect(warehouse) as connection:
-        connection.execute("create schema if not exists audit")
-        connection.execute(FINGERPRINT_DDL)
-        connection.execute("delete from audit.build_fingerprint")
+        forget(connection)
+
+
+def forget(connection: duckdb.DuckDBPyConnection) -> None:
+    """``clear`` on an open connection: the ingestion does it first in every build, however it was started
+    (UI, schedule, sensor), so only a build the CLI saw succeed is ever taken for an up-to-date one."""
+    connection.execute("create schema if not exists audit")
+    connection.execute(FINGERPRINT_DDL)
+    connection.execute("delete from audit.build_fingerprint")
 
 
 def record(warehouse: Path, inputs: dict[str, str], run_id: str) -> None:
