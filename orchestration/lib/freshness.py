@@ -15,7 +15,11 @@ rebuild is due. A weekly model refit, for instance, returns the ISO week it is
 due in, so a new week makes the next run a real one even when no file changed::
 
     from orchestration.lib import freshness
-    freshness.register_input("mmm_refit_due", lambda: refit_slot_or_last_fit_id())
+    freshness.register_input("mmm_refit_slot", lambda: current_refit_week())
+
+The digest is taken before the build and recorded after it, so it must not
+depend on what the build itself writes (a fit id written by the build would
+make the next run a build again): name the slot that is due, not its outcome.
 """
 
 from __future__ import annotations
