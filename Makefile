@@ -2,7 +2,7 @@
 #   make run    build the warehouse from the landing zone (default: the shipped sample)
 #   make test   run the whole test suite
 #   make ui     Dagster UI on http://localhost:3000
-#   make bench  1M-touchpoint benchmark: wall time and peak memory
+#   make bench  1M-touchpoint benchmark: wall time and peak memory (ARGS="--touchpoints N" for another size)
 
 SHELL := /bin/bash
 # PyMC-Marketing needs Python 3.12: the first 3.12 interpreter found (PATH, then pyenv's versions).
@@ -31,7 +31,7 @@ test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 .PHONY: run test test-slow ui bench lint format sample clean install manifest chromium
 
 run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m orchestration.cli run
+	$(BIN)/python -m orchestration.cli run $(ARGS)
 
 test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 	$(BIN)/ruff check .
@@ -42,7 +42,7 @@ ui: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py $(ARGS)
 	$(BIN)/python bench/bench_mmm.py samplers --samplers pymc --granularity week
 
 lint: $(INSTALLED) $(MANIFEST)
@@ -56,6 +56,11 @@ lint: $(INSTALLED) $(MANIFEST)
 format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Defaults live in orchestration/lib/settings.py; config/roi.yml and dbt_project.yml's vars are derived.
+.PHONY: defaults
+defaults: $(INSTALLED)
+	$(BIN)/python -m orchestration.lib.config_defaults
 
 sample: $(INSTALLED)
 	$(BIN)/python seeds/generate.py --out seeds/sample
@@ -73,8 +78,10 @@ $(INSTALLED): requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 not found (set PYTHON=/path/to/python3.12)" >&2; exit 1; }
 	@# A virtualenv made by another Python (e.g. 3.11 before the move to 3.12) is made anew.
 	$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# --no-compile: Python compiles each module the first time it is imported, so the ~16,000 files of the
+	@# lock are not all byte-compiled up front; the project itself needs no isolated build (setuptools is locked).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --no-build-isolation -e .
 	touch $@
 
 manifest: $(MANIFEST)

@@ -19,12 +19,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dagster as dg
-
-from orchestration.lib import settings
+from orchestration.lib import freshness, profiling, settings
 from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect, warehouse_lock
+
+if TYPE_CHECKING:  # Dagster is imported when a build starts: a run with nothing to do never loads it
+    import dagster as dg
 
 SUMMARY_SCHEMAS = ("raw", "marts", "audit")
 
@@ -161,11 +163,15 @@ def deliver_alerts(warehouse: Path, run_id: str, instance: dg.DagsterInstance) -
 
 def _instance() -> dg.DagsterInstance:
     """The persistent instance under ``DAGSTER_HOME`` (so runs show in the UI), else a throwaway one."""
+    import dagster as dg
+
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
 def step_timings(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
     """Seconds each step took, from the run's own event log."""
+    import dagster as dg
+
     started: dict[str, float] = {}
     durations: dict[str, float] = {}
     for entry in instance.all_logs(run_id):
@@ -180,9 +186,40 @@ def step_timings(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
     return durations
 
 
-def run(job_name: str = "build_warehouse", *, log_level: str = "INFO", timings: Path | None = None) -> int:
-    from orchestration.definitions import defs
+def nothing_to_do(warehouse: Path, inputs: dict[str, str]) -> freshness.LastBuild | None:
+    """The last successful build, when nothing it read has changed since and its snapshot is in place."""
+    last = freshness.last_build(warehouse)
+    if last is None or last.fingerprint != freshness.fingerprint(inputs):
+        return None
+    return last if freshness.snapshot_exists(warehouse) else None
 
+
+def report_nothing_to_do(warehouse: Path, last: freshness.LastBuild, elapsed: float) -> int:
+    print("\n" + "=" * 78)
+    print(f"Nothing to do  ({elapsed:.1f} s)")
+    print("=" * 78)
+    print("Files   0 new file(s): no landing file is new or changed")
+    print(f"Inputs  landing zone, config, code and dbt project unchanged since run {last.run_id}")
+    print(f"        ({last.recorded_at:%Y-%m-%d %H:%M:%S} UTC); nothing rebuilt (--force to rebuild)")
+    print(f"Result  SUCCESS  warehouse: {warehouse}")
+    if warehouse.exists():
+        # A delivery that failed last time is retried, as after any run (evaluated on the last run's results).
+        from orchestration.lib.reporting.alerts import alert_delivery_configured, evaluate_and_deliver
+
+        if alert_delivery_configured():
+            outcome = evaluate_and_deliver(warehouse, run_id=last.run_id, wait_for_lock_seconds=30)
+            print(f"Alerts  {outcome.summary()}")
+    return 0
+
+
+def run(
+    job_name: str = "build_warehouse",
+    *,
+    log_level: str = "INFO",
+    timings: Path | None = None,
+    force: bool = False,
+) -> int:
+    started = time.monotonic()
     warehouse = settings.warehouse_path()
     landing = settings.landing_dir()
     if not landing.is_dir():
@@ -191,29 +228,51 @@ def run(job_name: str = "build_warehouse", *, log_level: str = "INFO", timings: 
     print(f"Landing zone  {landing}")
     print(f"Warehouse     {warehouse}")
     print(f"Currency      {settings.reporting_currency()}")
-    job = defs.resolve_job_def(job_name)
-    started = time.monotonic()
-    # The lock (re-entrant: the run's Warehouse resource takes it too) covers the summary's reads as well.
-    with warehouse_lock(warehouse), _instance() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-        elapsed = time.monotonic() - started
-        if timings is not None:
+    # Only the full build is skipped when its inputs are unchanged; other jobs always run.
+    full_build = job_name == "build_warehouse"
+    # The lock (re-entrant: the run's Warehouse resource takes it too) covers the summary's reads as well,
+    # and the fingerprint's check and record: a run that waited for another sees what that one built.
+    with warehouse_lock(warehouse):
+        inputs = freshness.build_inputs() if full_build else {}
+        last = None if force or not full_build else nothing_to_do(warehouse, inputs)
+        if last is not None:
+            return report_nothing_to_do(warehouse, last, time.monotonic() - started)
+        freshness.clear(warehouse)
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def(job_name)
+        started = time.monotonic()  # the build itself, as before: loading the definitions is not counted
+        with _instance() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+            elapsed = time.monotonic() - started
             steps = step_timings(instance, result.run_id)
-            timings.write_text(json.dumps({"run_seconds": round(elapsed, 3), "steps": steps}, indent=2))
-        code = print_summary(result, warehouse, elapsed)
-        deliver_alerts(warehouse, result.run_id, instance)
-        return code
+            if warehouse.exists():
+                profiling.record(
+                    warehouse,
+                    result.run_id,
+                    [profiling.StepTiming("dagster_step", step, seconds) for step, seconds in steps.items()]
+                    + [profiling.StepTiming("dagster_run", job_name, round(elapsed, 3))],
+                )
+            if timings is not None:
+                timings.write_text(
+                    json.dumps({"run_id": result.run_id, "run_seconds": round(elapsed, 3), "steps": steps}, indent=2)
+                )
+            code = print_summary(result, warehouse, elapsed)
+            if code == 0 and full_build:
+                freshness.record(warehouse, inputs, result.run_id)
+            deliver_alerts(warehouse, result.run_id, instance)
+            return code
 
 
 def prepare() -> int:
     """Parse the dbt project with the run's vars and warehouse, so the run's dbt can parse partially."""
-    from orchestration.defs.resources import warehouse_from_env
-
-    warehouse_from_env()  # ROI_WAREHOUSE as an absolute path, as the run's dbt will see it
+    # ROI_WAREHOUSE as an absolute path, as the run's dbt will see it (defs/resources.warehouse_from_env does
+    # the same for the run; importing it here would load Dagster for nothing).
+    os.environ["ROI_WAREHOUSE"] = str(settings.warehouse_path())
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), "parse", "--quiet", "--target", settings.DBT_TARGET, "--vars", json.dumps(settings.dbt_vars())]
     return subprocess.run(command, cwd=settings.DBT_PROJECT_DIR, check=False).returncode
@@ -259,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser.add_argument("--job", default="build_warehouse")
     run_parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run_parser.add_argument("--timings", type=Path, help="write per-step seconds to this JSON file")
+    run_parser.add_argument(
+        "--force", action="store_true", help="build even when no landing file, config or code changed"
+    )
     commands.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
     propose_parser = commands.add_parser("propose-budget", help="write a budget proposal from a budget scenario")
     propose_parser.add_argument("--scenario", required=True, help="e.g. reallocate_same_budget")
@@ -270,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "prepare":
         return prepare()
     if arguments.command == "run":
-        return run(arguments.job, log_level=arguments.log_level, timings=arguments.timings)
+        return run(arguments.job, log_level=arguments.log_level, timings=arguments.timings, force=arguments.force)
     return 2  # pragma: no cover - argparse rejects other commands
 
 

@@ -48,6 +48,18 @@ class Pipeline:
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.warehouse), read_only=True)
 
+    def copy_to(self, root: Path) -> Pipeline:
+        """A copy of this build (warehouse, snapshot, exports, Dagster instance and landing zone) under ``root``.
+
+        Cheaper than a build (a copy of files): for tests that change a warehouse or its landing zone and
+        rebuild. The copy's landing files keep their names, sizes and mtimes, so its first plain run has
+        nothing to do until the test changes something.
+        """
+        shutil.copytree(self.root, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.run.lock"))
+        landing = root / self.landing.relative_to(self.root)
+        env = pipeline_env(root, landing)
+        return Pipeline(root=root, landing=landing, warehouse=root / "roi.duckdb", env=env, first_run=self.first_run)
+
 
 def generate_landing(out: Path, *, seed: int = SEED, touchpoints: int = TOUCHPOINTS) -> None:
     subprocess.run(

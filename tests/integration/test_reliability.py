@@ -1,7 +1,8 @@
 """Crash and rerun safety, serialised runs, and readers during a run (issue: reliability).
 
-Every test here builds its own small warehouse from one small generated
-landing zone; the reference is an uninterrupted build of the same files.
+Every test here works on its own small warehouse from one small generated
+landing zone; the reference is an uninterrupted build of the same files, built
+once and copied by the tests that start from a finished build.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ import pytest
 import sqlalchemy as sa
 
 from orchestration.lib import snapshot
-from tests.integration.conftest import REPO, cli_command, generate_landing, mart_rows, pipeline_env, run_cli
+from tests.integration.conftest import (
+    REPO,
+    Pipeline,
+    cli_command,
+    generate_landing,
+    mart_rows,
+    pipeline_env,
+    run_cli,
+)
 
 SMALL = 3_000
 
@@ -31,11 +40,19 @@ def small_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory, small_landing: Path) -> dict[str, list[tuple]]:
+def reference_build(tmp_path_factory: pytest.TempPathFactory, small_landing: Path) -> Pipeline:
     root = tmp_path_factory.mktemp("reference")
-    result = run_cli(pipeline_env(root, small_landing))
+    landing = root / "landing"
+    shutil.copytree(small_landing, landing)
+    env = pipeline_env(root, landing)
+    result = run_cli(env)
     assert result.returncode == 0, result.stdout[-4000:]
-    return mart_rows(root / "roi.duckdb")
+    return Pipeline(root=root, landing=landing, warehouse=root / "roi.duckdb", env=env, first_run=result)
+
+
+@pytest.fixture(scope="module")
+def reference(reference_build: Pipeline) -> dict[str, list[tuple]]:
+    return mart_rows(reference_build.warehouse)
 
 
 def _count(warehouse: Path, sql: str) -> int:
@@ -43,7 +60,7 @@ def _count(warehouse: Path, sql: str) -> int:
         return connection.execute(sql).fetchall()[0][0]
 
 
-def test_a_run_killed_during_ingestion_leaves_no_partial_file_and_the_rerun_matches(
+def test_runs_killed_during_ingestion_and_during_the_dbt_build_leave_nothing_partial_and_the_rerun_matches(
     tmp_path: Path, small_landing: Path, reference: dict[str, list[tuple]]
 ):
     env = pipeline_env(tmp_path, small_landing)
@@ -56,26 +73,21 @@ def test_a_run_killed_during_ingestion_leaves_no_partial_file_and_the_rerun_matc
     assert _count(warehouse, "select count(*) from raw.touchpoints") == 0
     assert _count(warehouse, "select count(*) from audit.rejected_rows where source = 'touchpoints'") == 0
 
+    # The next run loads the rest and is killed in turn, once dbt has built its first model.
+    killed_in_dbt = run_cli({**env, "ROI_FAILPOINTS": "dbt:after_first_model"})
+    assert killed_in_dbt.returncode == -signal.SIGKILL
+    assert _count(warehouse, "select count(*) from audit.load_files where source = 'touchpoints'") > 0
+
     rerun = run_cli(env)
     assert rerun.returncode == 0, rerun.stdout[-4000:]
+    assert "Build summary" in rerun.stdout, "a killed run is never taken for a finished one"
+    assert "0 new file(s)" in rerun.stdout, "the files committed before the kills are not loaded again"
     assert mart_rows(warehouse) == reference
     loaded_twice = _count(
         warehouse,
         "select count(*) from (select source, file_hash from audit.load_files group by all having count(*) > 1)",
     )
     assert loaded_twice == 0
-
-
-def test_a_run_killed_during_the_dbt_build_recovers_on_rerun(
-    tmp_path: Path, small_landing: Path, reference: dict[str, list[tuple]]
-):
-    env = pipeline_env(tmp_path, small_landing)
-    killed = run_cli({**env, "ROI_FAILPOINTS": "dbt:after_first_model"})
-    assert killed.returncode == -signal.SIGKILL
-    rerun = run_cli(env)
-    assert rerun.returncode == 0, rerun.stdout[-4000:]
-    assert "0 new file(s)" in rerun.stdout, "the files committed before the kill are not loaded again"
-    assert mart_rows(tmp_path / "roi.duckdb") == reference
 
 
 def test_two_runs_started_at_once_are_serialised(tmp_path: Path, small_landing: Path):
@@ -98,13 +110,10 @@ def test_two_runs_started_at_once_are_serialised(tmp_path: Path, small_landing: 
 
 
 def test_readers_of_the_snapshot_are_never_blocked_and_never_see_a_half_built_state(
-    tmp_path: Path, small_landing: Path
+    tmp_path: Path, reference_build: Pipeline
 ):
-    landing = tmp_path / "landing"
-    shutil.copytree(small_landing, landing)
-    env = pipeline_env(tmp_path, landing)
-    assert run_cli(env).returncode == 0
-    warehouse = tmp_path / "roi.duckdb"
+    copy = reference_build.copy_to(tmp_path)
+    landing, env, warehouse = copy.landing, copy.env, copy.warehouse
     # No pool: like a BI tool that reconnects per query. (A pooled connection keeps reading the snapshot it
     # opened, whole and consistent, until it is recycled.)
     engine = sa.create_engine(snapshot.sqlalchemy_url(warehouse), poolclass=sa.pool.NullPool)
@@ -175,17 +184,15 @@ def _restate_other_spend(landing: Path, month: str) -> None:
     (folder / f"other_spend_{month}_zz_restated.csv").write_text("\n".join(restated) + "\n")
 
 
-def test_restatements_of_closed_months_are_held_until_the_month_is_reopened(tmp_path: Path, small_landing: Path):
-    landing = tmp_path / "landing"
-    shutil.copytree(small_landing, landing)
+def test_restatements_of_closed_months_are_held_until_the_month_is_reopened(tmp_path: Path, reference_build: Pipeline):
+    # Closing months changes nothing until a restatement arrives: start from the reference build.
+    copy = reference_build.copy_to(tmp_path)
+    landing, env, warehouse = copy.landing, copy.env, copy.warehouse
     closed = tmp_path / "closed.yml"
     closed.write_text("periods:\n  finance_closed_through: '2025-06'\n")
     reopened = tmp_path / "reopened.yml"
     reopened.write_text("periods:\n  finance_closed_through: null\n")
-    env = pipeline_env(tmp_path, landing)
-    warehouse = tmp_path / "roi.duckdb"
 
-    assert run_cli({**env, "ROI_CONFIG": str(closed)}).returncode == 0
     before = _monthly_spend(warehouse)
     _restate_other_spend(landing, "2025-03")  # closed
     _restate_other_spend(landing, "2025-09")  # open

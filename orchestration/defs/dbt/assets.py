@@ -20,6 +20,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from orchestration.lib import profiling
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.settings import DBT_PROJECT_DIR, DBT_TARGET, dbt_vars, warehouse_path
 from orchestration.lib.sql import quote_identifier
@@ -139,7 +140,9 @@ def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         count = counts.get(context.asset_key_for_output(output.output_name))
         yield output if count is None else output.with_metadata({**output.metadata, "dagster/row_count": count})
     _keep_partial_parse_state(invocation.target_path)
-    errors = failed_nodes(invocation.get_artifact("run_results.json"))
+    run_results = invocation.get_artifact("run_results.json")
+    profiling.record(warehouse_path(), context.run.run_id, profiling.dbt_node_timings(run_results))
+    errors = failed_nodes(run_results)
     if errors:
         raise dg.Failure(
             description=f"dbt could not build {len(errors)} node(s)",

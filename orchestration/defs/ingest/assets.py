@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import checks, closed_periods
+from orchestration.lib import checks, closed_periods, freshness
 from orchestration.lib.ingest import FILE_STATUS_LOADED, FILE_STATUS_REJECTED, SourceLoadReport, ingest_source
 from orchestration.lib.settings import config
 from orchestration.lib.sources import SOURCES, SourceSpec
@@ -236,6 +236,7 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
     selected_checks = context.selected_asset_check_keys
     closed_through = config().periods.finance_closed_through
     with warehouse.connect() as connection:
+        freshness.forget(connection)  # this build is not finished until the CLI records it (lib/freshness.py)
         closed_periods.refresh_held_restatements_view(connection)
         for spec in SOURCES:
             key = dg.AssetKey(["raw", spec.name])
