@@ -286,14 +286,14 @@ team_spend as (
     group by all
 ),
 lines as (
-    select budget_line_id, channel,
+    select budget_line_id, any_value(channel) as channel,
         cast(sum(budget_rc) as double) as budget_rc,
         cast(sum(platform_actual_rc) as double) as platform_actual_rc,
         cast(sum(actual_rc) as double) as actual_rc,
         cast(sum(variance_rc) as double) as variance_rc
     from marts.fct_budget_vs_actual
     where fiscal_period between ? and ?
-    group by budget_line_id, channel
+    group by budget_line_id
 ),
 teams_of_lines as (
     select distinct coalesce(owner_team, 'unassigned') as owner_team, budget_line_id
