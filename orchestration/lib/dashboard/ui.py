@@ -164,7 +164,7 @@ def roi_interval_chart(rows: pd.DataFrame, title: str) -> alt.Chart:
         ],
     )
     zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="zero:Q")
-    return (interval + point + zero).properties(title=title)
+    return (interval + point + zero).properties(title=title, height=alt.Step(30))
 
 
 def grouped_bars(rows: pd.DataFrame, category: str, series: dict[str, str], title: str) -> alt.Chart:
