@@ -8,7 +8,6 @@ build publishes, so an open dashboard follows the warehouse without a reload.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -183,7 +182,3 @@ def grouped_bars(rows: pd.DataFrame, category: str, series: dict[str, str], titl
         )
         .properties(title=title)
     )
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(tz=dt.UTC)
