@@ -128,24 +128,6 @@ def calendar(connection: duckdb.DuckDBPyConnection) -> Calendar:
 
 # --- executive ---------------------------------------------------------------------------------------------------
 
-BUDGET_LINES_OF_MONTH_SQL = """
-select budget_line_id, channel, budget_version,
-    cast(budget_rc as double) as budget_rc, cast(actual_rc as double) as actual_rc, actual_source,
-    cast(variance_rc as double) as variance_rc, variance_pct, is_over_budget, is_closed
-from marts.fct_budget_vs_actual
-where fiscal_period = ?
-order by budget_line_id
-"""
-
-PACING_LATEST_SQL = """
-select as_of_date, fiscal_period, budget_line_id, channel, day_of_period, days_in_period,
-    cast(budget_rc as double) as budget_rc, cast(spend_to_date_rc as double) as spend_to_date_rc,
-    cast(projected_spend_rc as double) as projected_spend_rc, projected_variance_pct, pacing_status
-from marts.fct_budget_pacing
-where is_latest
-order by budget_line_id
-"""
-
 RECONCILIATION_STATUS_SQL = """
 select status, count(*) as account_months, cast(sum(platform_spend_rc) as double) as platform_spend_rc
 from marts.fct_spend_reconciliation
@@ -153,14 +135,6 @@ where is_closed
 group by status
 order by platform_spend_rc desc nulls last, status
 """
-
-
-def budget_lines_of_month(connection: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:
-    return frame(connection, BUDGET_LINES_OF_MONTH_SQL, [month])
-
-
-def latest_pacing(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return frame(connection, PACING_LATEST_SQL)
 
 
 def reconciliation_status(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -286,14 +260,14 @@ team_spend as (
     group by all
 ),
 lines as (
-    select budget_line_id, channel,
+    select budget_line_id, any_value(channel) as channel,
         cast(sum(budget_rc) as double) as budget_rc,
         cast(sum(platform_actual_rc) as double) as platform_actual_rc,
         cast(sum(actual_rc) as double) as actual_rc,
         cast(sum(variance_rc) as double) as variance_rc
     from marts.fct_budget_vs_actual
     where fiscal_period between ? and ?
-    group by budget_line_id, channel
+    group by budget_line_id
 ),
 teams_of_lines as (
     select distinct coalesce(owner_team, 'unassigned') as owner_team, budget_line_id

@@ -8,7 +8,6 @@ build publishes, so an open dashboard follows the warehouse without a reload.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -164,7 +163,7 @@ def roi_interval_chart(rows: pd.DataFrame, title: str) -> alt.Chart:
         ],
     )
     zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="zero:Q")
-    return (interval + point + zero).properties(title=title)
+    return (interval + point + zero).properties(title=title, height=alt.Step(30))
 
 
 def grouped_bars(rows: pd.DataFrame, category: str, series: dict[str, str], title: str) -> alt.Chart:
@@ -183,7 +182,3 @@ def grouped_bars(rows: pd.DataFrame, category: str, series: dict[str, str], titl
         )
         .properties(title=title)
     )
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(tz=dt.UTC)
