@@ -23,13 +23,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestration.lib import settings
 from orchestration.lib.incrementality.curves import curves_from_truth
 from orchestration.lib.optimisation import scoring
 from orchestration.lib.optimisation.scenarios import DEFAULT_SCENARIOS, specs_from_config
-from orchestration.lib.settings import OptimisationSettings
 from tests.integration.conftest import Pipeline, pipeline_env, run_cli
 
-DEFAULT_SPECS = {spec.name: spec for spec in specs_from_config(OptimisationSettings())}
+# the build's own config (the repository's config/roi.yml): the same bounds the asset used
+DEFAULT_SPECS = {spec.name: spec for spec in specs_from_config(settings.config().optimisation)}
 
 
 def has_fit(connection: duckdb.DuckDBPyConnection) -> bool:
