@@ -182,6 +182,9 @@ def main() -> int:
             check=False,
         )
         attribution_ok = attribution.returncode == 0
+    print("\nBudget scenarios (bench/bench_optimiser.py: three default scenarios, 8 channels x 2,000 draws):")
+    optimiser = subprocess.run([PYTHON, "bench/bench_optimiser.py"], cwd=REPO, env=env, check=False)
+    attribution_ok = attribution_ok and optimiser.returncode == 0
     if not arguments.keep and arguments.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok and attribution_ok else 1

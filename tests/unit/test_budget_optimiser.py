@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from orchestration.lib.incrementality.curves import ResponseCurves, curves_from_frame, curves_from_truth
-from orchestration.lib.optimisation import scoring, solver
+from orchestration.lib.optimisation import scoring, solver, tables
 from orchestration.lib.optimisation.evaluation import evaluate
 from orchestration.lib.optimisation.scenarios import (
     ScenarioSpec,
@@ -374,3 +374,21 @@ def test_a_posterior_close_to_the_truth_scores_within_the_issue_s_targets(tmp_pa
     result = run_scenario(least, fitted, window, current, 0.5)
     score = scoring.score_least_spend(true_curves, least, fitted.channels, window.days, current, result.recommended_rc)
     assert score.kept_revenue_share >= 0.97 and score.captured_saving_share >= 0.75
+
+
+def test_summary_rows_say_whether_the_seed_s_targets_are_reached():
+    curves = curves_from_truth(TRUTH)
+    window = Window(dt.date(2026, 1, 1), dt.date(2026, 1, 30))
+    current = np.array([250.0, 250.0]) * DAYS
+    results = [
+        run_scenario(ScenarioSpec("same_revenue_least_spend", "least_spend"), curves, window, current, 0.5),
+        run_scenario(ScenarioSpec("too_much", "max_margin", total_multiple=4.0), curves, window, current, 0.5),
+    ]
+    scenarios, summary = tables.result_frames(results, "fit1", 0.9, efficiency_target=0.15, roi_improvement_target=9.0)
+    assert list(summary.columns) == [name for name, _ in tables.SUMMARY_COLUMNS]
+    assert list(scenarios.columns) == [name for name, _ in tables.SCENARIO_COLUMNS]
+    assert len(scenarios) == 2  # the infeasible scenario has no channel rows
+    least, infeasible = summary.iloc[0], summary.iloc[1]
+    # efficiency 500 / 430 - 1 = 16.3 % >= 15 %
+    assert least["reaches_efficiency_target"] is True and least["reaches_roi_improvement_target"] is False
+    assert infeasible["status"] == "infeasible" and infeasible["reaches_efficiency_target"] is None

@@ -40,6 +40,9 @@ CODE_TESTS = "tag:macro_self_test test_type:unit"
 # The marts over the marketing-mix model's tables: their own dbt invocation after the model
 # (defs/incrementality), since the model itself reads marts built here.
 INCREMENTALITY_MODELS = "path:models/staging/incrementality path:models/marts/incrementality"
+# The budget-scenario marts read the tables the optimiser writes, and the optimiser reads marts built here:
+# they are their own dbt invocation after it (defs/optimisation/marts.py), not part of this one.
+OPTIMISATION_MODELS = "path:models/staging/optimisation path:models/marts/optimisation"
 
 
 class RoiDbtTranslator(DagsterDbtTranslator):
@@ -113,7 +116,7 @@ def _keep_partial_parse_state(invocation_target: Path) -> None:
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    exclude=f"{CODE_TESTS} {INCREMENTALITY_MODELS}",
+    exclude=f"{CODE_TESTS} {INCREMENTALITY_MODELS} {OPTIMISATION_MODELS}",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run + test) the selected dbt models with the settings from the config file."""

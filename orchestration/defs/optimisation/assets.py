@@ -204,7 +204,9 @@ def budget_scenarios(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
         curves = curves_from_frame(draws)
         fit_id = str(draws["fit_id"].iloc[0])
         results = tables.run_all(specs, curves, inputs, config.interval_level, config.random_seed)
-        scenarios, summary = tables.result_frames(results, fit_id, config.interval_level)
+        scenarios, summary = tables.result_frames(
+            results, fit_id, config.interval_level, config.efficiency_target, config.roi_improvement_target
+        )
         status = f"{sum(result.status == 'optimised' for result in results)} of {len(results)} scenarios optimised"
     seconds = time.perf_counter() - started
     outcomes = [

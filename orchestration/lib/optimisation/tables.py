@@ -76,6 +76,10 @@ SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("budget_efficiency_gain_pct", "double"),
     ("roi_improvement_pct", "double"),
     ("is_extrapolated", "boolean"),
+    ("efficiency_target_pct", "double"),
+    ("reaches_efficiency_target", "boolean"),
+    ("roi_improvement_target_pct", "double"),
+    ("reaches_roi_improvement_target", "boolean"),
 )  # fmt: skip
 
 
@@ -124,8 +128,25 @@ def run_all(
     return results
 
 
-def result_frames(results: Sequence[ScenarioResult], fit_id: str, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The two tables' frames of ``results``."""
+def result_frames(
+    results: Sequence[ScenarioResult],
+    fit_id: str,
+    level: float,
+    efficiency_target: float = 0.40,
+    roi_improvement_target: float = 0.25,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two tables' frames of ``results``; each summary row says whether it reaches the seed's targets
+    (null when the figure cannot be measured)."""
     scenario_rows = [row for result in results for row in channel_rows(result)]
-    summary_rows = [summary_row(result, fit_id, level) for result in results]
+    summary_rows = []
+    for result in results:
+        row = summary_row(result, fit_id, level)
+        efficiency, roi = row.get("budget_efficiency_gain_pct"), row.get("roi_improvement_pct")
+        row |= {
+            "efficiency_target_pct": efficiency_target,
+            "reaches_efficiency_target": None if efficiency is None else efficiency >= efficiency_target,
+            "roi_improvement_target_pct": roi_improvement_target,
+            "reaches_roi_improvement_target": None if roi is None else roi >= roi_improvement_target,
+        }
+        summary_rows.append(row)
     return to_frame(scenario_rows, SCENARIO_COLUMNS), to_frame(summary_rows, SUMMARY_COLUMNS)

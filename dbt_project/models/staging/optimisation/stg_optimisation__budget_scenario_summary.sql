@@ -45,7 +45,11 @@ renamed as (
         roi_expected,
         budget_efficiency_gain_pct,
         roi_improvement_pct,
-        is_extrapolated
+        is_extrapolated,
+        efficiency_target_pct,
+        reaches_efficiency_target,
+        roi_improvement_target_pct,
+        reaches_roi_improvement_target
     from source
 
 )
