@@ -221,6 +221,49 @@ def markov_removal_effects(paths: pd.DataFrame, *, order: int = 1) -> pd.DataFra
     return _removal_effect_frame(counts.channels, base, removed)
 
 
+def markov_value_removal_effects(paths: pd.DataFrame, *, order: int = 1) -> pd.DataFrame:
+    """Value-weighted removal effects: ChannelAttribution's ``var_value``, solved exactly.
+
+    ``paths`` as for :func:`markov_removal_effects` plus ``value``: the total value (revenue) of the
+    path's conversions. The chain is the same; a walk that converts from a state earns the mean
+    value of the observed conversions that ended in that state, so the expected value from ``start``
+    is ``x[start]`` with ``(I − Q) x = r_v``, ``r_v[s]`` = P(s → conversion) × mean value at s.
+    Returns one row per channel with ``value_removal_effect`` = (E[value] − E[value without the
+    channel]) / E[value] and ``value_share`` (normalised to 1), both 0 when there is no value.
+    """
+    _require_columns(paths, ["path", "conversions", "non_conversions", "value"])
+    frame = _validated_paths(paths)
+    values = _finite_non_negative(paths["value"].reset_index(drop=True), "value")
+    counts = transition_counts(frame, order=order)
+    # The same paths give the same states, so the value counts line up with the journey counts.
+    valued = transition_counts(
+        pd.DataFrame({"path": frame["path"], "conversions": values, "non_conversions": 0.0}), order=order
+    )
+    probabilities = transition_probabilities(counts)
+    n_transient = counts.n_transient
+    transient_to_transient: np.ndarray | sp.csr_matrix = probabilities[:n_transient, :n_transient]
+    if n_transient <= _DENSE_SOLVE_MAX_STATES:
+        transient_to_transient = transient_to_transient.toarray()
+    to_conversion = probabilities[:n_transient, counts.conversion_index].toarray().ravel()
+    conversions_from = counts.counts[:n_transient, counts.conversion_index].toarray().ravel()
+    value_from = valued.counts[:n_transient, valued.conversion_index].toarray().ravel()
+    mean_value = np.divide(value_from, conversions_from, out=np.zeros(n_transient), where=conversions_from > 0)
+    reward = to_conversion * mean_value
+
+    base = _absorption_probability(transient_to_transient, reward, np.ones(n_transient, dtype=bool))
+    removed = np.array(
+        [
+            _absorption_probability(transient_to_transient, reward, ~counts.membership[:, channel])
+            for channel in range(len(counts.channels))
+        ],
+        dtype=np.float64,
+    )
+    effects = _removal_effect_frame(counts.channels, base, removed)
+    return effects[["channel", "removal_effect", "share"]].rename(
+        columns={"removal_effect": "value_removal_effect", "share": "value_share"}
+    )
+
+
 def markov_removal_effects_simulated(paths: pd.DataFrame, *, walks: int, seed: int, order: int = 1) -> pd.DataFrame:
     """The same quantities as :func:`markov_removal_effects`, estimated by Monte-Carlo random walks.
 
@@ -335,21 +378,25 @@ MARKOV_FIT_TOLERANCE = 1e-9
 """The fit stops once every channel's credited conversions are within this share of all conversions of
 its target (removal-effect share × conversions): 1e-9 of 100,000 conversions is 0.0001 of a conversion."""
 MARKOV_FIT_MAX_ITERATIONS = 10_000
+MARKOV_REVENUE_FIT_MAX_ITERATIONS = 1_000
+"""Rounds the joint (conversions and revenue) fit may take before the revenue targets are given up as out of
+reach; the conversion-only fit then decides the credits."""
 
 
 @dataclass(frozen=True)
 class MarkovCreditFit:
-    """Conversion-level Markov credit, per distinct channel set, fitted to the removal-effect totals.
+    """Conversion-level Markov credit fitted to the removal-effect totals.
 
-    ``credits``: one row per (``channel_set`` row of the input, channel of the set) with ``channels``
-    (the set), ``channel`` and ``credit`` — the share of ONE conversion with that channel set the
-    channel gets. A set's credits sum to 1 and are positive only on its own channels.
-    ``targets``: conversions per channel the totals should reach (``share × conversions``).
-    ``fitted``: conversions per channel the credits actually hand out (Σ set count × credit).
-    ``max_gap``: the largest |fitted − target| as a share of all conversions; ``converged`` says
-    whether it reached ``tolerance`` within ``max_iterations`` (it cannot when no credits over the
-    journeys' own channels can reach the targets: the fit then ends as close as it got, still with
-    every conversion's credits summing to 1).
+    ``credits``: one row per (row of the input, channel of the row) with ``set_number`` (the input
+    row), ``channels`` (its channel set), ``channel`` and ``credit`` — the share of ONE conversion of
+    that row the channel gets. A row's credits sum to 1 and are positive only on its own channels.
+    ``targets`` / ``fitted``: conversions per channel the totals should reach (share × conversions) /
+    actually reach (Σ row conversions × credit); with a revenue constraint, ``value_targets`` /
+    ``value_fitted`` likewise for revenue (value share × revenue; Σ row revenue × credit), else None.
+    ``max_gap``: the largest |fitted − target| as a share of all conversions (of all revenue for the
+    revenue constraint); ``converged`` says whether it reached ``tolerance`` within ``max_iterations``
+    (it cannot when no credits over the journeys' own channels reach the targets: the fit then ends
+    as close as it got, still with every conversion's credits summing to 1).
     """
 
     credits: pd.DataFrame
@@ -358,48 +405,56 @@ class MarkovCreditFit:
     iterations: int
     max_gap: float
     converged: bool
+    value_targets: pd.Series | None = None
+    value_fitted: pd.Series | None = None
 
 
 def fit_markov_credits(
     coalitions: pd.DataFrame,
     shares: pd.Series,
     *,
+    value_shares: pd.Series | None = None,
     tolerance: float = MARKOV_FIT_TOLERANCE,
     max_iterations: int = MARKOV_FIT_MAX_ITERATIONS,
 ) -> MarkovCreditFit:
     """Split each conversion over its own channels so that the channel totals are the Markov totals.
 
     ChannelAttribution and the Markov literature define a channel's conversions as its normalised
-    removal effect × the conversions (``shares``, from :func:`markov_removal_effects`). Splitting
-    each conversion over its own channels in proportion to their removal effects does not reach
-    those totals: a channel that mostly appears next to others is starved. Iterative proportional
-    fitting (RAS) keeps the per-conversion view and reaches the totals:
+    removal effect × the conversions (``shares``, from :func:`markov_removal_effects`), and its revenue
+    as its value-weighted normalised removal effect × the revenue (``value_shares``, from
+    :func:`markov_value_removal_effects`; ChannelAttribution's ``var_value``). Splitting each
+    conversion over its own channels in proportion to their removal effects does not reach those
+    totals: a channel that mostly appears next to others is starved. Iterative proportional fitting
+    keeps the per-conversion view and reaches them:
 
-    * a matrix of (channel set × channel) credits, non-zero only where the channel is in the set,
-      seeded with the removal-effect split (a set whose channels all have removal effect 0 starts
+    * a matrix of (row × channel) credits, non-zero only where the channel is in the row's set,
+      seeded with the removal-effect split (a row whose channels all have removal effect 0 starts
       with an equal split);
-    * alternately scale each channel's column so that Σ sets count × credit = share × conversions,
-      then each set's row so that its credits sum to 1, until every column is within
-      ``tolerance`` × conversions of its target;
-    * the last step is always the row step, so every conversion's credits sum to 1 exactly.
+    * scale each channel's column so that Σ rows conversions × credit = share × conversions;
+    * with ``value_shares``: tilt each channel's column by exp(δ · revenue per conversion of the row
+      / mean revenue per conversion), δ from one Newton step, so that Σ rows revenue × credit moves
+      to value share × revenue (this is the I-projection onto that constraint, linearised);
+    * scale each row back to 1; repeat until every channel is within ``tolerance`` of its targets
+      (as a share of all conversions, of all revenue). The last step is always the row step, so
+      every conversion's credits sum to 1 exactly.
 
     The result is the matrix closest to the removal-effect split (in Kullback–Leibler divergence)
     with those row and column sums; when none exists, the fit stops after ``max_iterations``
     with ``converged`` false and reports its gap.
 
     ``coalitions``: ``channels`` (frozenset, non-empty) and ``conversions`` (count ≥ 0), one row per
-    distinct channel set of converting journeys. ``shares``: channel → share (≥ 0, summing to 1);
-    a channel of a set missing from ``shares`` has share 0.
+    group of conversions that share a split: a distinct channel set when only conversions are
+    fitted; one conversion (``conversions`` 1) with its ``revenue`` when revenue is fitted too.
+    ``shares`` / ``value_shares``: channel → share (≥ 0); a channel missing has share 0.
     """
     if tolerance <= 0:
         raise ValueError(f"tolerance must be > 0, got {tolerance}")
     if max_iterations < 1:
         raise ValueError(f"max_iterations must be ≥ 1, got {max_iterations}")
-    _require_columns(coalitions, ["channels", "conversions"])
-    frame = coalitions[["channels", "conversions"]].reset_index(drop=True)
-    counts = pd.to_numeric(frame["conversions"]).to_numpy(np.float64)
-    if not np.isfinite(counts).all() or (counts < 0).any():
-        raise ValueError("conversions must be finite counts ≥ 0")
+    _require_columns(coalitions, ["channels", "conversions"] + (["revenue"] if value_shares is not None else []))
+    frame = coalitions.reset_index(drop=True)
+    counts = _finite_non_negative(frame["conversions"], "conversions")
+    revenue = _finite_non_negative(frame["revenue"], "revenue") if value_shares is not None else None
 
     members = frame["channels"].map(sorted).explode()
     if members.isna().any():
@@ -407,53 +462,126 @@ def fit_markov_credits(
     row = members.index.to_numpy(np.int64)
     codes, uniques = pd.factorize(members.to_numpy(dtype=object), sort=True)
     channels = pd.Index([str(channel) for channel in uniques], name="channel")
+    fit = _fit_credit_matrix(
+        row,
+        codes.astype(np.int64),
+        counts,
+        _shares_of(shares, channels),
+        revenue,
+        None if value_shares is None else _shares_of(value_shares, channels),
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+    )
+    credits = pd.DataFrame(
+        {
+            "set_number": row,
+            "channels": frame["channels"].to_numpy(dtype=object)[row],
+            "channel": channels.to_numpy(dtype=object)[codes],
+            "credit": fit["credit"],
+        }
+    )
+    return MarkovCreditFit(
+        credits=credits,
+        targets=pd.Series(fit["target"], index=channels, name="target_conversions"),
+        fitted=pd.Series(fit["fitted"], index=channels, name="fitted_conversions"),
+        iterations=fit["iterations"],
+        max_gap=fit["gap"],
+        converged=fit["gap"] <= tolerance,
+        value_targets=None if revenue is None else pd.Series(fit["value_target"], index=channels),
+        value_fitted=None if revenue is None else pd.Series(fit["value_fitted"], index=channels),
+    )
+
+
+def _finite_non_negative(values: pd.Series, name: str) -> np.ndarray:
+    array = pd.to_numeric(values).to_numpy(np.float64)
+    if not np.isfinite(array).all() or (array < 0).any():
+        raise ValueError(f"{name} must be finite and ≥ 0")
+    return array
+
+
+def _shares_of(shares: pd.Series, channels: pd.Index) -> np.ndarray:
     share = pd.to_numeric(shares.reindex(channels).fillna(0.0)).to_numpy(np.float64)
     if not np.isfinite(share).all() or (share < 0).any():
         raise ValueError("shares must be finite and ≥ 0")
-    total = counts.sum()
-    share_total = share.sum()
-    target = share / share_total * total if share_total > 0 else np.zeros_like(share)
+    return share
 
-    n_rows = len(frame)
+
+def _fit_credit_matrix(
+    row: np.ndarray,
+    codes: np.ndarray,
+    counts: np.ndarray,
+    share: np.ndarray,
+    revenue: np.ndarray | None,
+    value_share: np.ndarray | None,
+    *,
+    tolerance: float,
+    max_iterations: int,
+) -> dict:
+    """The iterations of :func:`fit_markov_credits` on the long (row, channel code) arrays."""
+    n_rows = counts.size
+    n_channels = share.size
+
+    def normalised_target(weights: np.ndarray, total: float) -> np.ndarray:
+        weight_total = weights.sum()
+        return weights / weight_total * total if weight_total > 0 else np.zeros_like(weights)
+
+    def row_normalised(values: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        sums = np.bincount(row, weights=values, minlength=n_rows)[row]
+        # A row whose channels all have targets of 0 keeps its previous split (its gap is then reported).
+        return np.where(sums > 0, values / np.where(sums > 0, sums, 1.0), previous)
+
+    total = counts.sum()
+    target = normalised_target(share, total)
     seed = share[codes]
     seed_sums = np.bincount(row, weights=seed, minlength=n_rows)
     credit = np.where(seed_sums[row] > 0, seed, 1.0)
     credit = credit / np.bincount(row, weights=credit, minlength=n_rows)[row]
     weight = counts[row]
 
-    def column_sums(values: np.ndarray) -> np.ndarray:
-        return np.bincount(codes, weights=weight * values, minlength=len(channels))
+    fits_value = revenue is not None and value_share is not None
+    if fits_value:
+        value_total = revenue.sum()
+        value_target = normalised_target(value_share, value_total)
+        value_weight = revenue[row]
+        per_conversion = np.divide(revenue, counts, out=np.zeros_like(revenue), where=counts > 0)
+        mean = value_total / total if total > 0 else 1.0
+        tilt = per_conversion[row] / (mean if mean > 0 else 1.0)
 
-    scale = max(total, 1.0)
-    fitted = column_sums(credit)
-    gap = float(np.abs(fitted - target).max(initial=0.0)) / scale
+    def column_sums(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=weights * values, minlength=n_channels)
+
+    def gap_of(values: np.ndarray) -> float:
+        gap = float(np.abs(column_sums(values, weight) - target).max(initial=0.0)) / max(total, 1.0)
+        if fits_value:
+            value_gap = np.abs(column_sums(values, value_weight) - value_target).max(initial=0.0)
+            gap = max(gap, float(value_gap) / max(value_total, 1.0))
+        return gap
+
+    gap = gap_of(credit)
     iterations = 0
     while gap > tolerance and iterations < max_iterations:
         iterations += 1
+        fitted = column_sums(credit, weight)
         factor = np.divide(target, fitted, out=np.zeros_like(target), where=fitted > 0)
         scaled = credit * factor[codes]
-        row_sums = np.bincount(row, weights=scaled, minlength=n_rows)[row]
-        # A set whose channels all have targets of 0 keeps its previous split (its gap is then reported).
-        credit = np.where(row_sums > 0, scaled / np.where(row_sums > 0, row_sums, 1.0), credit)
-        fitted = column_sums(credit)
-        gap = float(np.abs(fitted - target).max(initial=0.0)) / scale
+        if fits_value:
+            value_fitted = column_sums(scaled, value_weight)
+            slope = column_sums(scaled * tilt, value_weight)
+            step = np.divide(value_target - value_fitted, slope, out=np.zeros_like(slope), where=slope > 0)
+            scaled = scaled * np.exp(np.clip(step, -1.0, 1.0)[codes] * tilt)
+        credit = row_normalised(scaled, credit)
+        gap = gap_of(credit)
 
-    credits = pd.DataFrame(
-        {
-            "set_number": row,
-            "channels": frame["channels"].to_numpy(dtype=object)[row],
-            "channel": channels.to_numpy(dtype=object)[codes],
-            "credit": credit,
-        }
-    )
-    return MarkovCreditFit(
-        credits=credits,
-        targets=pd.Series(target, index=channels, name="target_conversions"),
-        fitted=pd.Series(fitted, index=channels, name="fitted_conversions"),
-        iterations=iterations,
-        max_gap=gap,
-        converged=gap <= tolerance,
-    )
+    result = {
+        "credit": credit,
+        "target": target,
+        "fitted": column_sums(credit, weight),
+        "iterations": iterations,
+        "gap": gap,
+    }
+    if fits_value:
+        result.update(value_target=value_target, value_fitted=column_sums(credit, value_weight))
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -785,6 +913,8 @@ CHANNEL_WEIGHT_COLUMNS = (
     "credit_share",
     "second_order_removal_effect",
     "second_order_credit_share",
+    "value_removal_effect",
+    "value_credit_share",
 )
 
 ROI_GROUP_KEY_COLUMNS = ("roi_grain", "attribution_model", "channel", "platform", "campaign_id", "period")
@@ -804,7 +934,10 @@ def channel_weights(paths: pd.DataFrame, channel_sets: pd.DataFrame) -> pd.DataF
     ``channel_sets``: ``channel_set`` (joined by :data:`SET_SEPARATOR`) and ``conversions`` — the
     converting journeys' distinct channels (``int_attribution_channel_sets``).
 
-    * ``markov`` rows: ``removal_effect``, ``conversion_probability`` (of the full chain),
+    * ``markov`` rows (``paths`` may also have ``conversion_revenue_rc``, the revenue of the path's
+      conversions, for ``value_removal_effect`` and ``value_credit_share``: the same chain weighted by
+      revenue, :func:`markov_value_removal_effects`): ``removal_effect``, ``conversion_probability``
+      (of the full chain),
       ``conversion_probability_removed`` and ``credit_share`` (removal effects normalised to 1) of
       the first-order chain — the contract's ``markov`` — from :func:`markov_removal_effects`; every
       channel seen in any journey is listed. For comparison, ``second_order_removal_effect`` and
@@ -828,7 +961,7 @@ def channel_weights(paths: pd.DataFrame, channel_sets: pd.DataFrame) -> pd.DataF
         second_order = markov_removal_effects(journeys, order=2).rename(
             columns={"removal_effect": "second_order_removal_effect", "share": "second_order_credit_share"}
         )
-        frames.append(
+        markov = (
             first_order[["channel", "removal_effect", "conversion_probability", "conversion_probability_removed"]]
             .assign(credit_share=first_order["share"], attribution_model="markov")
             .merge(
@@ -838,6 +971,12 @@ def channel_weights(paths: pd.DataFrame, channel_sets: pd.DataFrame) -> pd.DataF
                 validate="one_to_one",
             )
         )
+        if "conversion_revenue_rc" in paths.columns:
+            valued = markov_value_removal_effects(
+                journeys.assign(value=pd.to_numeric(paths["conversion_revenue_rc"]).fillna(0.0).to_numpy(np.float64))
+            ).rename(columns={"value_share": "value_credit_share"})
+            markov = markov.merge(valued, on="channel", how="left", validate="one_to_one")
+        frames.append(markov)
     if len(channel_sets):
         coalitions = pd.DataFrame(
             {
@@ -869,61 +1008,103 @@ def channel_weights(paths: pd.DataFrame, channel_sets: pd.DataFrame) -> pd.DataF
     return result.sort_values(["attribution_model", "channel"], ignore_index=True)
 
 
-MARKOV_SET_CREDIT_COLUMNS = ("channel_set", "channel", "credit", "fit_iterations", "fit_max_gap", "is_fit_converged")
+MARKOV_CREDIT_COLUMNS = (
+    "conversion_id",
+    "channel",
+    "credit",
+    "fit_iterations",
+    "fit_max_gap",
+    "is_fit_converged",
+    "is_revenue_fitted",
+)
 
 
-def markov_set_credits(
-    channel_sets: pd.DataFrame,
+def markov_conversion_credits(
+    conversion_channels: pd.DataFrame,
     weights: pd.DataFrame,
     *,
     tolerance: float = MARKOV_FIT_TOLERANCE,
     max_iterations: int = MARKOV_FIT_MAX_ITERATIONS,
 ) -> pd.DataFrame:
-    """How one conversion with each channel set splits its Markov credit (``int_attribution_markov_credits``).
+    """Each conversion's Markov credit per channel of its journey (``int_attribution_markov_credits``).
 
-    ``channel_sets`` (``int_attribution_channel_sets``): ``channel_set`` (joined by
-    :data:`SET_SEPARATOR`) and ``conversions``. ``weights`` (``int_attribution_channel_weights``):
-    its ``markov`` rows' ``credit_share`` are the targets' shares and the fit's seed
-    (:func:`fit_markov_credits`). Returns one row per set × channel of the set with ``credit``
-    (the set's credits sum to 1) and the fit's ``fit_iterations``, ``fit_max_gap`` (largest
-    |credited − target| over channels, as a share of the conversions) and ``is_fit_converged``,
-    the same on every row. Sorted by set, then channel.
+    ``conversion_channels`` (``int_attribution_conversion_channels``): one row per conversion ×
+    distinct channel of its journey, with ``conversion_id``, ``channel`` and the conversion's
+    ``revenue_rc`` (0 without an FX rate). ``weights`` (``int_attribution_channel_weights``): its
+    ``markov`` rows' ``credit_share`` (conversion targets and the fit's seed) and, when present and
+    not all null, ``value_credit_share`` (revenue targets), for :func:`fit_markov_credits`, one row
+    per conversion. Returns one row per input row with ``credit`` (a conversion's credits sum to 1)
+    and the fit's ``fit_iterations``, ``fit_max_gap``, ``is_fit_converged`` and ``is_revenue_fitted``
+    (the same on every row). Sorted by conversion, then channel.
+
+    The conversion totals come first: the joint fit (conversions and revenue) gets
+    :data:`MARKOV_REVENUE_FIT_MAX_ITERATIONS` rounds; when it does not converge — no split of each
+    conversion over its own channels reaches both targets, which happens when too few conversions
+    of the same channels differ in revenue — the conversion-only fit decides and
+    ``is_revenue_fitted`` is false (revenue then follows that credit, as for every other model).
     """
+    _require_columns(conversion_channels, ["conversion_id", "channel", "revenue_rc"])
     markov = weights[weights["attribution_model"] == "markov"]
-    shares = pd.Series(
-        pd.to_numeric(markov["credit_share"]).to_numpy(np.float64), index=markov["channel"].astype(str).to_numpy()
-    )
-    if len(channel_sets) == 0:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in MARKOV_SET_CREDIT_COLUMNS}).astype(
+    channel_names = markov["channel"].astype(str).to_numpy()
+    shares = pd.Series(pd.to_numeric(markov["credit_share"]).to_numpy(np.float64), index=channel_names)
+    value_shares = None
+    if "value_credit_share" in markov.columns and markov["value_credit_share"].notna().any():
+        value_shares = pd.Series(
+            pd.to_numeric(markov["value_credit_share"]).fillna(0.0).to_numpy(np.float64), index=channel_names
+        )
+    if len(conversion_channels) == 0:
+        empty = {column: pd.Series(dtype="float64") for column in MARKOV_CREDIT_COLUMNS}
+        return pd.DataFrame(empty).astype(
             {
-                "channel_set": "string",
+                "conversion_id": "string",
                 "channel": "string",
-                "credit": "float64",
                 "fit_iterations": "int64",
-                "fit_max_gap": "float64",
                 "is_fit_converged": "bool",
+                "is_revenue_fitted": "bool",
             }
         )
-    coalitions = pd.DataFrame(
-        {
-            "channels": split_joined(channel_sets["channel_set"], SET_SEPARATOR).map(frozenset),
-            "conversions": pd.to_numeric(channel_sets["conversions"]),
-        }
-    )
-    fit = fit_markov_credits(coalitions, shares, tolerance=tolerance, max_iterations=max_iterations)
-    set_names = channel_sets["channel_set"].astype(str).to_numpy(dtype=object)
+
+    rows = conversion_channels.sort_values(["conversion_id", "channel"], ignore_index=True)
+    conversion_codes, conversion_ids = pd.factorize(rows["conversion_id"], sort=False)
+    channel_codes, channels = pd.factorize(rows["channel"].astype(str), sort=True)
+    revenue = np.zeros(len(conversion_ids))
+    revenue[conversion_codes] = pd.to_numeric(rows["revenue_rc"]).fillna(0.0).to_numpy(np.float64)
+    channel_index = pd.Index(channels, name="channel")
+    arguments = (conversion_codes.astype(np.int64), channel_codes.astype(np.int64), np.ones(len(conversion_ids)))
+    fit = None
+    if value_shares is not None and revenue.sum() > 0:
+        fit = _fit_credit_matrix(
+            *arguments,
+            _shares_of(shares, channel_index),
+            revenue,
+            _shares_of(value_shares, channel_index),
+            tolerance=tolerance,
+            max_iterations=min(max_iterations, MARKOV_REVENUE_FIT_MAX_ITERATIONS),
+        )
+        if fit["gap"] > tolerance:
+            fit = None
+    is_revenue_fitted = fit is not None
+    if fit is None:
+        fit = _fit_credit_matrix(
+            *arguments,
+            _shares_of(shares, channel_index),
+            None,
+            None,
+            tolerance=tolerance,
+            max_iterations=max_iterations,
+        )
     result = pd.DataFrame(
         {
-            "channel_set": set_names[fit.credits["set_number"].to_numpy()],
-            "channel": fit.credits["channel"].to_numpy(dtype=object),
-            "credit": fit.credits["credit"].to_numpy(np.float64),
-            "fit_iterations": np.int64(fit.iterations),
-            "fit_max_gap": float(fit.max_gap),
-            "is_fit_converged": bool(fit.converged),
+            "conversion_id": rows["conversion_id"].astype(str).to_numpy(dtype=object),
+            "channel": rows["channel"].astype(str).to_numpy(dtype=object),
+            "credit": fit["credit"],
+            "fit_iterations": np.int64(fit["iterations"]),
+            "fit_max_gap": float(fit["gap"]),
+            "is_fit_converged": bool(fit["gap"] <= tolerance),
+            "is_revenue_fitted": is_revenue_fitted,
         }
     )
-    result = result.astype({"channel_set": "string", "channel": "string"})
-    return result.sort_values(["channel_set", "channel"], ignore_index=True)
+    return result.astype({"conversion_id": "string", "channel": "string"})
 
 
 def roi_intervals(

@@ -176,6 +176,8 @@ def test_channel_weights_of_nothing_is_an_empty_typed_table() -> None:
         "credit_share",
         "second_order_removal_effect",
         "second_order_credit_share",
+        "value_removal_effect",
+        "value_credit_share",
     ]
     assert str(result["credit_share"].dtype) == "Float64"
 

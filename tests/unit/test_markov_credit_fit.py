@@ -19,8 +19,9 @@ import pytest
 from orchestration.lib.attribution import (
     MARKOV_FIT_TOLERANCE,
     fit_markov_credits,
+    markov_conversion_credits,
     markov_removal_effects,
-    markov_set_credits,
+    markov_value_removal_effects,
 )
 
 
@@ -101,25 +102,72 @@ def test_fit_rejects_bad_inputs() -> None:
         fit_markov_credits(coalitions(("A", -1)), pd.Series({"A": 1.0}))
 
 
-def test_set_credits_glue_reads_the_dbt_shapes() -> None:
-    channel_sets = pd.DataFrame(
-        {"channel_set": ["A", "A + B", "B"], "channel_count": [1, 2, 1], "conversions": [2, 2, 1]}
+def test_fit_with_revenue_worked_by_hand() -> None:
+    # Conversions: c1 {A} 100, c2 {B} 100, c3 {A, B} 100, c4 {A, B} 300 (revenue). Conversion shares
+    # A 0.5, B 0.5 → A 2, B 2: the two mixed conversions must give A 1 and B 1 between them. Value shares
+    # A 0.4, B 0.6 of 600 → A 240, B 360: c1 gives A 100, c2 gives B 100, so 100·a3 + 300·a4 = 140 with
+    # a3 + a4 = 1 → a4 = 0.2, a3 = 0.8: c3 gives A 0.8, B 0.2; c4 gives A 0.2, B 0.8.
+    frame = pd.DataFrame(
+        {
+            "channels": [frozenset("A"), frozenset("B"), frozenset("AB"), frozenset("AB")],
+            "conversions": [1, 1, 1, 1],
+            "revenue": [100.0, 100.0, 100.0, 300.0],
+        }
+    )
+    fit = fit_markov_credits(frame, pd.Series({"A": 0.5, "B": 0.5}), value_shares=pd.Series({"A": 0.4, "B": 0.6}))
+    assert fit.converged
+    credits = fit.credits.set_index(["set_number", "channel"])["credit"]
+    assert credits[(2, "A")] == pytest.approx(0.8, abs=1e-7)
+    assert credits[(3, "A")] == pytest.approx(0.2, abs=1e-7)
+    assert fit.value_fitted.to_dict() == pytest.approx({"A": 240.0, "B": 360.0}, abs=1e-6)
+    assert fit.fitted.to_dict() == pytest.approx({"A": 2.0, "B": 2.0}, abs=1e-7)
+
+
+def test_value_removal_effects_worked_by_hand() -> None:
+    # Paths: A (1 conversion worth 10, 1 null), A > B (1 conversion worth 30), B (1 null).
+    # start → A 3/4, → B 1/4; A → conversion, null, B 1/3 each; B → conversion, null 1/2 each.
+    # Mean value when converting from A: 10, from B: 30. E[value from B] = 15,
+    # E[value from A] = 10/3 + 15/3 = 25/3, E[value] = 3/4 · 25/3 + 1/4 · 15 = 10.
+    # Without A: 1/4 · 15 = 3.75 → effect 0.625; without B: 3/4 · 10/3 = 2.5 → effect 0.75.
+    paths = pd.DataFrame(
+        {
+            "path": [("A",), ("A", "B"), ("B",)],
+            "conversions": [1, 1, 0],
+            "non_conversions": [1, 0, 1],
+            "value": [10.0, 30.0, 0.0],
+        }
+    )
+    result = markov_value_removal_effects(paths).set_index("channel")
+    assert result["value_removal_effect"].to_dict() == pytest.approx({"A": 0.625, "B": 0.75})
+    assert result["value_share"].to_dict() == pytest.approx({"A": 0.625 / 1.375, "B": 0.75 / 1.375})
+
+
+def test_conversion_credits_glue_reads_the_dbt_shapes() -> None:
+    conversion_channels = pd.DataFrame(
+        {
+            "conversion_id": ["c1", "c2", "c3", "c3", "c4", "c4"],
+            "channel": ["A", "B", "A", "B", "B", "A"],
+            "revenue_rc": [100.0, 100.0, 100.0, 100.0, 300.0, 300.0],
+        }
     )
     weights = pd.DataFrame(
         {
             "attribution_model": ["markov", "markov", "shapley", "shapley"],
             "channel": ["A", "B", "A", "B"],
-            "credit_share": [0.6, 0.4, 0.5, 0.5],
+            "credit_share": [0.5, 0.5, 0.5, 0.5],
+            "value_credit_share": [0.4, 0.6, None, None],
         }
     )
-    result = markov_set_credits(channel_sets, weights)
-    assert result[["channel_set", "channel"]].to_numpy().tolist() == [
-        ["A", "A"],
-        ["A + B", "A"],
-        ["A + B", "B"],
-        ["B", "B"],
+    result = markov_conversion_credits(conversion_channels, weights)
+    assert result[["conversion_id", "channel"]].to_numpy().tolist() == [
+        ["c1", "A"],
+        ["c2", "B"],
+        ["c3", "A"],
+        ["c3", "B"],
+        ["c4", "A"],
+        ["c4", "B"],
     ]
-    np.testing.assert_allclose(result["credit"], [1.0, 0.5, 0.5, 1.0], atol=1e-8)
+    np.testing.assert_allclose(result["credit"], [1.0, 1.0, 0.8, 0.2, 0.2, 0.8], atol=1e-7)
     assert result["is_fit_converged"].all()
 
 
@@ -214,3 +262,80 @@ def test_co_occurring_channels_match_channel_attribution_within_one_point() -> N
     # The per-journey removal-effect split this replaces misses the reference on this journey set: the
     # comparison above can fail.
     assert (naive - reference).abs().max() > 0.02
+
+
+def test_value_removal_effects_match_channel_attribution_var_value_within_one_point() -> None:
+    """The revenue targets (``markov_value_removal_effects``) against ChannelAttribution's value-weighted
+    ``total_conversion_value`` (``var_value``) on the co-occurring journeys, revenue varying by journey."""
+    channel_attribution = pytest.importorskip("ChannelAttribution")
+    paths = co_occurring_paths()
+    per_conversion = paths["path"].map(lambda path: 100.0 + 150.0 * ("display" in path) + 50.0 * (path[-1] == "direct"))
+    paths = paths.assign(value=paths["conversions"] * per_conversion)
+    data = pd.DataFrame(
+        {
+            "path": [" > ".join(path) for path in paths["path"]],
+            "conversions": paths["conversions"].astype(float),
+            "nulls": paths["non_conversions"].astype(float),
+            "value": paths["value"],
+        }
+    )
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = channel_attribution.markov_model(
+            data,
+            "path",
+            "conversions",
+            var_value="value",
+            var_null="nulls",
+            order=1,
+            sep=">",
+            max_step=REFERENCE_MAX_STEP,
+            seed=1,
+            verbose=False,
+            flg_pro=False,
+        )
+    totals = result.set_index("channel_name").rename(index=str.strip)["total_conversion_value"]
+    reference = (totals / totals.sum()).sort_index()
+    ours = markov_value_removal_effects(paths).set_index("channel")["value_share"].sort_index()
+    assert list(ours.index) == list(reference.index)
+    assert (ours - reference).abs().max() <= 0.01, pd.DataFrame({"ours": ours, "reference": reference})
+    # Not the conversion shares under another name: revenue moves them by more than the tolerance here.
+    shares = markov_removal_effects(paths[["path", "conversions", "non_conversions"]]).set_index("channel")["share"]
+    assert (shares.sort_index() - reference).abs().max() > 0.01
+
+
+def test_unreachable_revenue_targets_fall_back_to_the_conversion_fit() -> None:
+    # c1 {A} and c2 {A, B} with the same revenue: the conversion shares (A 0.75, B 0.25) fix c2 at
+    # A 0.5, B 0.5, so B's revenue share is 0.25 whatever; asking for 0.5 cannot be met.
+    conversion_channels = pd.DataFrame(
+        {"conversion_id": ["c1", "c2", "c2"], "channel": ["A", "A", "B"], "revenue_rc": [100.0, 100.0, 100.0]}
+    )
+    weights = pd.DataFrame(
+        {
+            "attribution_model": "markov",
+            "channel": ["A", "B"],
+            "credit_share": [0.75, 0.25],
+            "value_credit_share": [0.5, 0.5],
+        }
+    )
+    credits = markov_conversion_credits(conversion_channels, weights)
+    assert credits["is_fit_converged"].all() and not credits["is_revenue_fitted"].any()
+    np.testing.assert_allclose(credits["credit"], [1.0, 0.5, 0.5], atol=1e-8)
+
+
+def test_channel_weights_carry_the_value_weighted_shares_when_paths_have_revenue() -> None:
+    from orchestration.lib.attribution import channel_weights
+
+    paths = pd.DataFrame(
+        {
+            "channel_path": ["A", "A > B", "B"],
+            "conversions": [1, 1, 0],
+            "non_conversions": [1, 0, 1],
+            "conversion_revenue_rc": [10.0, 30.0, 0.0],
+        }
+    )
+    sets = pd.DataFrame({"channel_set": ["A", "A + B"], "conversions": [1, 1]})
+    weights = channel_weights(paths, sets).set_index(["attribution_model", "channel"])
+    # The worked example of test_value_removal_effects_worked_by_hand: 0.625 and 0.75.
+    assert weights.loc[("markov", "A"), "value_removal_effect"] == pytest.approx(0.625)
+    assert weights.loc[("markov", "B"), "value_credit_share"] == pytest.approx(0.75 / 1.375)
+    assert weights.loc[("shapley", "A"), "value_credit_share"] is pd.NA

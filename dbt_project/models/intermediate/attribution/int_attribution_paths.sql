@@ -1,8 +1,9 @@
 {{ config(materialized='view') }}
 {#
     The distinct channel paths of ALL journeys with how many converted and
-    how many did not: the only thing the Markov model (Python,
-    int_attribution_channel_weights) reads.
+    how many did not, and the revenue of the converting ones (reporting
+    currency; conversions without an FX rate add 0): the only thing the
+    Markov model (Python, int_attribution_channel_weights) reads.
 
     - Converting journeys: one per conversion with a touch in its window,
       its channels in journey order (int_journey_touches_windowed).
@@ -28,7 +29,13 @@ touchpoints as (
 
 ),
 
-converting_journeys as (
+conversions as (
+
+    select * from {{ ref('int_conversions_converted_to_rc') }}
+
+),
+
+converting_journey_paths as (
 
     select
         conversion_id,
@@ -36,6 +43,18 @@ converting_journeys as (
         count(*) as path_length
     from journey_touches
     group by conversion_id
+
+),
+
+converting_journeys as (
+
+    select
+        converting_journey_paths.channel_path,
+        converting_journey_paths.path_length,
+        coalesce(conversions.revenue_rc, 0) as revenue_rc
+    from converting_journey_paths
+    inner join conversions
+        on converting_journey_paths.conversion_id = conversions.conversion_id
 
 ),
 
@@ -111,7 +130,8 @@ journeys_unioned as (
     select
         channel_path,
         path_length,
-        1 as is_conversion
+        1 as is_conversion,
+        revenue_rc
     from converting_journeys
 
     union all
@@ -119,7 +139,8 @@ journeys_unioned as (
     select
         channel_path,
         path_length,
-        0 as is_conversion
+        0 as is_conversion,
+        0 as revenue_rc
     from non_converting_journeys
 
 ),
@@ -130,7 +151,8 @@ paths_counted as (
         channel_path,
         path_length,
         sum(is_conversion) as conversions,
-        sum(1 - is_conversion) as non_conversions
+        sum(1 - is_conversion) as non_conversions,
+        cast(sum(revenue_rc) as decimal(38, 12)) as conversion_revenue_rc
     from journeys_unioned
     group by channel_path, path_length
 

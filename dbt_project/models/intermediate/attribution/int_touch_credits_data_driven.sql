@@ -5,11 +5,12 @@
     summing to 1), so every model flows into the same marts:
 
     - markov: a conversion's credit goes to its distinct channels as fitted
-      for its channel set (int_attribution_markov_credits: iterative
-      proportional fitting, so that each channel's credit summed over all
-      converting journeys is its normalised removal effect x the
-      conversions), each channel's part split equally over that channel's
-      touches (so campaign credit follows within the channel).
+      for it (int_attribution_markov_credits: iterative proportional
+      fitting, so that each channel's credit summed over all converting
+      journeys is its normalised removal effect x the conversions, and its
+      revenue the value-weighted one x the revenue), each channel's part
+      split equally over that channel's touches (so campaign credit follows
+      within the channel).
     - shapley: the exact Shapley value of one conversion of the game
       v(S) = conversions whose channel set is within S is 1 / (its number of
       distinct channels) to each of its channels (a unanimity game), split
@@ -31,7 +32,7 @@ conversion_channel_sets as (
 
 ),
 
-markov_set_credits as (
+markov_conversion_credits as (
 
     select * from {{ ref('int_attribution_markov_credits') }}
 
@@ -61,16 +62,14 @@ markov_credits as (
         channel_touch_counts.platform,
         channel_touch_counts.campaign_id,
         cast(
-            markov_set_credits.credit / channel_touch_counts.channel_touch_count
+            markov_conversion_credits.credit / channel_touch_counts.channel_touch_count
             as {{ type_double() }}
         ) as credit
     from channel_touch_counts
-    inner join conversion_channel_sets
-        on channel_touch_counts.conversion_id = conversion_channel_sets.conversion_id
-    inner join markov_set_credits
+    inner join markov_conversion_credits
         on
-            conversion_channel_sets.channel_set = markov_set_credits.channel_set
-            and channel_touch_counts.channel = markov_set_credits.channel
+            channel_touch_counts.conversion_id = markov_conversion_credits.conversion_id
+            and channel_touch_counts.channel = markov_conversion_credits.channel
 
 ),
 

@@ -65,6 +65,8 @@ channel_weights_credited as (
             as second_order_removal_effect,
         cast(channel_weights.second_order_credit_share as {{ type_double() }})
             as second_order_credit_share,
+        cast(channel_weights.value_removal_effect as {{ type_double() }}) as value_removal_effect,
+        cast(channel_weights.value_credit_share as {{ type_double() }}) as value_credit_share,
         cast(
             channel_weights.credit_share * coalesce(converting_journeys.conversions, 0)
             as {{ type_double() }}
