@@ -5,6 +5,10 @@ reconciliation tolerance, budget versions, booked-else-platform, FX at the posti
 years, the pacing projection, every attribution model's weights, the ROI formula). Production builds
 leave them out, as dbt advises; they need their models' parents to exist (for column types), so they
 run here against a copy of the warehouse the session built.
+
+The same dbt invocation runs the project's own generic tests and macros on their inline fixtures
+(``dbt_project/tests/generic_tests`` and ``tests/macros``: rows where each must fail and rows where it
+must pass, a row returned for every expectation not met): one dbt start-up and parse instead of two.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from tests.integration.conftest import REPO, Pipeline
 
 # At least this many: the foundation's, finance's and attribution's (a floor, so deleting tests is noticed).
 MINIMUM_UNIT_TESTS = 30
+# The generic tests' and macros' own tests (tag macro_self_test), likewise a floor.
+MINIMUM_MACRO_SELF_TESTS = 6
 
 
-def test_every_dbt_unit_test_passes(built: Pipeline, tmp_path: Path):
+def test_every_dbt_unit_test_and_macro_self_test_passes(built: Pipeline, tmp_path: Path):
     warehouse = tmp_path / "roi.duckdb"
     shutil.copy(built.warehouse, warehouse)
     result = subprocess.run(
@@ -32,6 +38,7 @@ def test_every_dbt_unit_test_passes(built: Pipeline, tmp_path: Path):
             "test",
             "--select",
             "test_type:unit",
+            "tag:macro_self_test",
             "--vars",
             json.dumps(dbt_vars()),
             "--target-path",
@@ -49,4 +56,11 @@ def test_every_dbt_unit_test_passes(built: Pipeline, tmp_path: Path):
     summary = re.search(r"PASS=(\d+) WARN=(\d+) ERROR=(\d+)", result.stdout)
     assert summary is not None, result.stdout[-2000:]
     passed, warned, errored = map(int, summary.groups())
-    assert passed >= MINIMUM_UNIT_TESTS and warned == 0 and errored == 0
+    assert warned == 0 and errored == 0
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    statuses = {result["unique_id"]: result["status"] for result in results}
+    unit_tests = [node for node in statuses if node.startswith("unit_test.")]
+    macro_self_tests = [node for node in statuses if node.startswith("test.")]
+    assert len(unit_tests) >= MINIMUM_UNIT_TESTS
+    assert len(macro_self_tests) >= MINIMUM_MACRO_SELF_TESTS
+    assert set(statuses.values()) == {"pass"} and passed == len(statuses)

@@ -35,7 +35,7 @@ dbt_project.prepare_if_dev()
 
 LAYER_FOLDERS = {"staging", "intermediate", "marts"}
 # Tests of code rather than data: the project's own macros (inline fixtures) and dbt unit tests.
-# `make test` runs them (tests/unit/test_dbt_project.py); production builds leave them out, as dbt advises.
+# `make test` runs them (tests/integration/test_dbt_unit_tests.py); production builds leave them out, as dbt advises.
 CODE_TESTS = "tag:macro_self_test test_type:unit"
 # The marts over the marketing-mix model's tables: their own dbt invocation after the model
 # (defs/incrementality), since the model itself reads marts built here.
