@@ -380,7 +380,9 @@ its target (removal-effect share × conversions): 1e-9 of 100,000 conversions is
 MARKOV_FIT_MAX_ITERATIONS = 10_000
 MARKOV_REVENUE_FIT_MAX_ITERATIONS = 1_000
 """Rounds the joint (conversions and revenue) fit may take before the revenue targets are given up as out of
-reach; the conversion-only fit then decides the credits."""
+reach; the conversion-only fit then decides the credits. It also gives up sooner, when 100 rounds have
+not halved its gap (a reachable fit converges geometrically: 30 rounds on the sample)."""
+_REVENUE_FIT_STALL_ROUNDS = 100
 
 
 @dataclass(frozen=True)
@@ -516,8 +518,10 @@ def _fit_credit_matrix(
     *,
     tolerance: float,
     max_iterations: int,
+    stall_rounds: int | None = None,
 ) -> dict:
-    """The iterations of :func:`fit_markov_credits` on the long (row, channel code) arrays."""
+    """The iterations of :func:`fit_markov_credits` on the long (row, channel code) arrays; with
+    ``stall_rounds``, stop early once that many rounds have not halved the gap."""
     n_rows = counts.size
     n_channels = share.size
 
@@ -559,7 +563,12 @@ def _fit_credit_matrix(
 
     gap = gap_of(credit)
     iterations = 0
+    checkpoint = gap
     while gap > tolerance and iterations < max_iterations:
+        if stall_rounds and iterations and iterations % stall_rounds == 0:
+            if gap > checkpoint / 2:
+                break
+            checkpoint = gap
         iterations += 1
         fitted = column_sums(credit, weight)
         factor = np.divide(target, fitted, out=np.zeros_like(target), where=fitted > 0)
@@ -1080,6 +1089,7 @@ def markov_conversion_credits(
             _shares_of(value_shares, channel_index),
             tolerance=tolerance,
             max_iterations=min(max_iterations, MARKOV_REVENUE_FIT_MAX_ITERATIONS),
+            stall_rounds=_REVENUE_FIT_STALL_ROUNDS,
         )
         if fit["gap"] > tolerance:
             fit = None
