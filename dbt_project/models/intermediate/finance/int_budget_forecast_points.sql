@@ -98,7 +98,8 @@ horizons as (
 
 checkpoints as (
 
-    -- backtest: month ends inside closed horizons (every month but the last of a quarter; quarter ends of a year)
+    -- backtest: month ends inside closed horizons (every month but the last of
+    -- a quarter; the first three quarter ends of a year)
     select
         horizons.horizon,
         horizons.horizon_label,
@@ -145,7 +146,10 @@ forecast_points as (
     select
         budget_lines.budget_line_id,
         budget_lines.channel,
-        checkpoints.*
+        checkpoints.*,
+        cast(
+            {{ dbt.dateadd('day', -trailing_days, 'checkpoints.forecast_date') }} as date
+        ) as trailing_start_date
     from budget_lines
     cross join checkpoints
     cross join data_span
@@ -198,8 +202,7 @@ point_campaign_spend as (
         ) as spend_to_date_rc,
         sum(
             case
-                when campaign_spend_by_day.spend_date
-                    > {{ dbt.dateadd('day', -trailing_days, 'forecast_points.forecast_date') }}
+                when campaign_spend_by_day.spend_date > forecast_points.trailing_start_date
                     then campaign_spend_by_day.spend_rc
                 else 0
             end
@@ -208,11 +211,10 @@ point_campaign_spend as (
     inner join campaign_spend_by_day
         on
             forecast_points.budget_line_id = campaign_spend_by_day.budget_line_id
-            and campaign_spend_by_day.spend_date <= forecast_points.forecast_date
+            and forecast_points.forecast_date >= campaign_spend_by_day.spend_date
             and (
-                campaign_spend_by_day.spend_date >= forecast_points.horizon_first_date
-                or campaign_spend_by_day.spend_date
-                > {{ dbt.dateadd('day', -trailing_days, 'forecast_points.forecast_date') }}
+                forecast_points.horizon_first_date <= campaign_spend_by_day.spend_date
+                or forecast_points.trailing_start_date < campaign_spend_by_day.spend_date
             )
     group by
         forecast_points.budget_line_id,
@@ -258,14 +260,19 @@ point_remaining_campaigns as (
         remaining_days.date_day,
         line_campaigns.platform,
         line_campaigns.campaign_id,
-        (line_campaigns.start_date is null or line_campaigns.start_date <= remaining_days.date_day)
-        and (line_campaigns.end_date is null or remaining_days.date_day <= line_campaigns.end_date)
-        as is_in_flight
+        (
+            line_campaigns.start_date is null
+            or line_campaigns.start_date <= remaining_days.date_day
+        )
+        and (
+            line_campaigns.end_date is null
+            or remaining_days.date_day <= line_campaigns.end_date
+        ) as is_in_flight
     from forecast_points
     inner join remaining_days
         on
-            remaining_days.date_day > forecast_points.forecast_date
-            and remaining_days.date_day <= forecast_points.horizon_last_date
+            forecast_points.forecast_date < remaining_days.date_day
+            and forecast_points.horizon_last_date >= remaining_days.date_day
     inner join line_campaigns
         on forecast_points.budget_line_id = line_campaigns.budget_line_id
 
@@ -287,7 +294,9 @@ point_remaining_days as (
                 else 0
             end
         ) as in_flight_trailing_spend_rc,
-        max(case when point_remaining_campaigns.is_in_flight then 1 else 0 end) as has_campaign_in_flight
+        max(
+            case when point_remaining_campaigns.is_in_flight then 1 else 0 end
+        ) as has_campaign_in_flight
     from point_remaining_campaigns
     left join point_campaign_spend
         on
@@ -357,15 +366,20 @@ forecasts as (
         forecast_points.horizon_last_date,
         forecast_points.point_kind,
         forecast_points.forecast_date,
-        {{ dbt.datediff('forecast_points.horizon_first_date', 'forecast_points.forecast_date', 'day') }}
-        + 1 as days_elapsed,
-        {{ dbt.datediff('forecast_points.forecast_date', 'forecast_points.horizon_last_date', 'day') }}
-        as days_remaining,
-        {{ dbt.datediff('forecast_points.horizon_first_date', 'forecast_points.horizon_last_date', 'day') }}
-        + 1 as days_in_horizon,
+        {{ dbt.datediff(
+            'forecast_points.horizon_first_date', 'forecast_points.forecast_date', 'day'
+        ) }} + 1 as days_elapsed,
+        {{ dbt.datediff(
+            'forecast_points.forecast_date', 'forecast_points.horizon_last_date', 'day'
+        ) }} as days_remaining,
+        {{ dbt.datediff(
+            'forecast_points.horizon_first_date', 'forecast_points.horizon_last_date', 'day'
+        ) }} + 1 as days_in_horizon,
         least(
             {{ trailing_days }},
-            {{ dbt.datediff('data_span.first_spend_date', 'forecast_points.forecast_date', 'day') }} + 1
+            {{ dbt.datediff(
+                'data_span.first_spend_date', 'forecast_points.forecast_date', 'day'
+            ) }} + 1
         ) as trailing_window_days,
         coalesce(point_spend.spend_to_date_rc, 0) as spend_to_date_rc,
         coalesce(point_spend.trailing_spend_rc, 0) as trailing_spend_rc,

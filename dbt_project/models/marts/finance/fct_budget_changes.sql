@@ -121,7 +121,8 @@ budget_changes as (
                 when budget_changes_classified.change_type = 'initial'
                     then budget_changes_classified.amount
                 when budget_changes_classified.change_type != 'currency_change'
-                    then budget_changes_classified.amount - budget_changes_classified.previous_amount
+                    then
+                        budget_changes_classified.amount - budget_changes_classified.previous_amount
             end as decimal(18, 6)
         ) as delta,
         '{{ var("reporting_currency") }}' as reporting_currency,

@@ -28,8 +28,10 @@ changes_by_quarter as (
         count(case when change_type = 'initial' then 1 end) as initial_line_periods,
         count(case when change_type != 'initial' then 1 end) as changed_line_periods,
         sum(case when change_type = 'initial' then amount_rc else 0 end) as initial_rc,
-        sum(case when change_type != 'initial' and delta_rc > 0 then delta_rc else 0 end) as increase_rc,
-        sum(case when change_type != 'initial' and delta_rc < 0 then delta_rc else 0 end) as decrease_rc,
+        sum(case when change_type != 'initial' and delta_rc > 0 then delta_rc else 0 end)
+            as increase_rc,
+        sum(case when change_type != 'initial' and delta_rc < 0 then delta_rc else 0 end)
+            as decrease_rc,
         sum(delta_rc) as net_delta_rc
     from budget_changes
     group by fiscal_quarter_label, budget_version

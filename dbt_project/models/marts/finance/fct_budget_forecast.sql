@@ -40,9 +40,17 @@ periods as (
 
 horizon_periods as (
 
-    select 'quarter' as horizon, fiscal_quarter_label as horizon_label, fiscal_period from periods
+    select
+        'quarter' as horizon,
+        fiscal_quarter_label as horizon_label,
+        fiscal_period
+    from periods
     union all
-    select 'fiscal_year' as horizon, fiscal_year_label as horizon_label, fiscal_period from periods
+    select
+        'fiscal_year' as horizon,
+        fiscal_year_label as horizon_label,
+        fiscal_period
+    from periods
 
 ),
 
@@ -108,9 +116,11 @@ budget_forecast as (
         cast(
             current_forecasts.projected_spend_rc / (1 + backtest_errors.error_p10) as decimal(38, 6)
         ) as projected_high_rc,
-        cast(current_forecasts.run_rate_projected_spend_rc as decimal(38, 6)) as run_rate_projected_spend_rc,
+        cast(current_forecasts.run_rate_projected_spend_rc as decimal(38, 6))
+            as run_rate_projected_spend_rc,
         cast(
-            current_forecasts.projected_spend_rc - coalesce(horizon_budgets.budget_rc, 0) as decimal(38, 6)
+            current_forecasts.projected_spend_rc
+            - coalesce(horizon_budgets.budget_rc, 0) as decimal(38, 6)
         ) as projected_variance_rc,
         cast(
             (current_forecasts.projected_spend_rc - horizon_budgets.budget_rc)

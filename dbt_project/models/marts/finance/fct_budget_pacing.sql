@@ -254,8 +254,9 @@ recent_campaign_spend as (
     inner join campaign_spend_by_day
         on
             as_of_days.budget_line_id = campaign_spend_by_day.budget_line_id
-            and campaign_spend_by_day.spend_date <= as_of_days.date_day
-            and campaign_spend_by_day.spend_date > {{ dbt.dateadd('day', -7, 'as_of_days.date_day') }}
+            and as_of_days.date_day >= campaign_spend_by_day.spend_date
+            and campaign_spend_by_day.spend_date
+            > {{ dbt.dateadd('day', -7, 'as_of_days.date_day') }}
     group by
         as_of_days.budget_line_id,
         as_of_days.date_day,
@@ -264,7 +265,8 @@ recent_campaign_spend as (
 
 ),
 
--- per line, as-of day and remaining day of the period: each of the line's campaigns, in flight or not
+-- per line, as-of day and remaining day of the period: each of the line's
+-- campaigns, in flight that day or not
 remaining_day_campaigns as (
 
     select
@@ -307,7 +309,8 @@ remaining_day_spend_in_flight as (
                 else 0
             end
         ) as in_flight_recent_spend_rc,
-        max(case when remaining_day_campaigns.is_in_flight then 1 else 0 end) as has_campaign_in_flight
+        max(case when remaining_day_campaigns.is_in_flight then 1 else 0 end)
+            as has_campaign_in_flight
     from remaining_day_campaigns
     left join recent_campaign_spend
         on

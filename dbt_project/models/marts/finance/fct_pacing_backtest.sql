@@ -118,12 +118,14 @@ horizon_backtest as (
         cast(projected_spend_rc as decimal(38, 6)) as projected_spend_rc,
         cast(run_rate_projected_spend_rc as decimal(38, 6)) as run_rate_projected_spend_rc,
         cast(coalesce(final_spend_rc, 0) as decimal(38, 12)) as final_spend_rc,
-        cast(projected_spend_rc - coalesce(final_spend_rc, 0) as decimal(38, 6)) as projection_error_rc,
+        cast(projected_spend_rc - coalesce(final_spend_rc, 0) as decimal(38, 6))
+            as projection_error_rc,
         cast(
             abs(projected_spend_rc - final_spend_rc) / nullif(final_spend_rc, 0) as double precision
         ) as absolute_pct_error,
         cast(
-            abs(run_rate_projected_spend_rc - final_spend_rc) / nullif(final_spend_rc, 0) as double precision
+            abs(run_rate_projected_spend_rc - final_spend_rc)
+            / nullif(final_spend_rc, 0) as double precision
         ) as run_rate_absolute_pct_error,
         horizon,
         horizon_label

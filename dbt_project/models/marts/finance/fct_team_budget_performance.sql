@@ -105,12 +105,15 @@ team_line_shares as (
         budget_vs_actual.budget_line_id,
         line_teams.owner_team,
         case
-            when sum(coalesce(team_line_spend.spend_rc, 0)) over (
-                partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
-            ) > 0
-                then coalesce(team_line_spend.spend_rc, 0) / sum(coalesce(team_line_spend.spend_rc, 0)) over (
+            when
+                sum(coalesce(team_line_spend.spend_rc, 0)) over (
                     partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
-                )
+                ) > 0
+                then
+                    coalesce(team_line_spend.spend_rc, 0)
+                    / sum(coalesce(team_line_spend.spend_rc, 0)) over (
+                        partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
+                    )
             else 1.0 / count(*) over (
                 partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
             )
@@ -186,11 +189,20 @@ team_attribution as (
 
 team_periods as (
 
-    select fiscal_period, owner_team from team_budgets
+    select
+        fiscal_period,
+        owner_team
+    from team_budgets
     union
-    select fiscal_period, owner_team from team_spend
+    select
+        fiscal_period,
+        owner_team
+    from team_spend
     union
-    select fiscal_period, owner_team from team_attribution
+    select
+        fiscal_period,
+        owner_team
+    from team_attribution
 
 ),
 
@@ -207,7 +219,8 @@ team_performance as (
         cast(coalesce(team_budgets.budget_rc, 0) as decimal(38, 6)) as budget_rc,
         cast(coalesce(team_budgets.actual_rc, 0) as decimal(38, 6)) as actual_rc,
         cast(
-            coalesce(team_budgets.actual_rc, 0) - coalesce(team_budgets.budget_rc, 0) as decimal(38, 6)
+            coalesce(team_budgets.actual_rc, 0)
+            - coalesce(team_budgets.budget_rc, 0) as decimal(38, 6)
         ) as variance_rc,
         cast(
             (coalesce(team_budgets.actual_rc, 0) - coalesce(team_budgets.budget_rc, 0))
@@ -216,8 +229,10 @@ team_performance as (
         cast(coalesce(team_spend.spend_rc, 0) as decimal(38, 12)) as spend_rc,
         cast(coalesce(team_unbudgeted.unbudgeted_rc, 0) as decimal(38, 12)) as unbudgeted_rc,
         cast(coalesce(team_attribution.conversions, 0) as double precision) as conversions,
-        cast(coalesce(team_attribution.attributed_revenue_rc, 0) as decimal(38, 6)) as attributed_revenue_rc,
-        cast(coalesce(team_attribution.attributed_margin_rc, 0) as decimal(38, 6)) as attributed_margin_rc,
+        cast(coalesce(team_attribution.attributed_revenue_rc, 0) as decimal(38, 6))
+            as attributed_revenue_rc,
+        cast(coalesce(team_attribution.attributed_margin_rc, 0) as decimal(38, 6))
+            as attributed_margin_rc,
         cast(
             coalesce(team_attribution.attributed_revenue_rc, 0) / nullif(team_spend.spend_rc, 0)
             as double precision
