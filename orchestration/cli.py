@@ -124,7 +124,7 @@ def deliver_alerts(warehouse: Path, run_id: str, instance: dg.DagsterInstance) -
     Runs whether the build passed or not (failed checks are what alerts are for) and never changes the
     exit code: a delivery failure is recorded in ``audit.alert_history`` and retried next time.
     """
-    from orchestration.lib.reporting.alerts import alert_delivery_configured, evaluate_and_deliver
+    from orchestration.lib.alerting.engine import alert_delivery_configured, evaluate_and_deliver
 
     if not alert_delivery_configured() or not warehouse.exists():
         return

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from orchestration.lib.reporting.formatting import money_short, pct
-from orchestration.lib.reporting.marts import (
+from orchestration.lib.formatting import money_short, pct
+from orchestration.lib.marts import (
     BudgetLine,
     ChannelRoi,
     CheckResultRow,

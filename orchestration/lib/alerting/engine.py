@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from orchestration.lib import settings
-from orchestration.lib.reporting import alert_history, delivery, marts
-from orchestration.lib.reporting.alert_messages import email_content, slack_payload
-from orchestration.lib.reporting.alert_rules import AlertInputs, Decision, Event, decide, evaluate, to_send
+from orchestration.lib import delivery, marts, settings
+from orchestration.lib.alerting import history as alert_history
+from orchestration.lib.alerting.messages import email_content, slack_payload
+from orchestration.lib.alerting.rules import AlertInputs, Decision, Event, decide, evaluate, to_send
 from orchestration.lib.warehouse import WarehouseBusyError, connect, warehouse_lock
 
 if TYPE_CHECKING:
