@@ -159,6 +159,11 @@ def load_inputs(
         check_results=check_results,
         channel_roi=channel_roi,
         held_restatements=(marts.held_restatements(connection) if "audit.held_restatements" in relations else None),
+        budget_scenarios=(
+            marts.budget_scenarios(connection, relations)[0]
+            if "marts.fct_budget_scenario_summary" in relations
+            else None
+        ),
     )
 
 
@@ -232,7 +237,7 @@ def evaluate_and_deliver(
                 history = alert_history.load(connection)
         except duckdb.IOException as error:  # another process has the file open
             raise WarehouseBusyError(str(error)) from error
-        evaluation = evaluate(inputs, cfg.alerts)
+        evaluation = evaluate(inputs, cfg.alerts, cfg.optimisation)
         decisions = decide(evaluation.alerts, history, evaluation.coverage, channels)
         as_of = max(inputs.recent_periods, default="no data")
         context = f"run {run_id or 'n/a'} · latest period {as_of} · {now:%Y-%m-%d %H:%M} UTC"

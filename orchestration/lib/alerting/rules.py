@@ -33,13 +33,14 @@ from typing import Any, Literal
 from orchestration.lib.formatting import money_short, pct
 from orchestration.lib.marts import (
     BudgetLine,
+    BudgetScenario,
     ChannelRoi,
     CheckResultRow,
     HeldRestatements,
     PacingLine,
     ReconciliationLine,
 )
-from orchestration.lib.settings import AlertSettings
+from orchestration.lib.settings import AlertSettings, OptimisationSettings
 
 Severity = Literal["critical", "warning"]
 SEVERITY_ORDER = {"critical": 0, "warning": 1}
@@ -51,6 +52,7 @@ RECONCILIATION = "reconciliation"
 DATA_QUALITY = "data_quality"
 ROI_BELOW_FLOOR = "roi_below_floor"
 HELD_RESTATEMENT = "held_restatement"
+BUDGET_SCENARIO = "budget_scenario"
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,44 @@ def held_restatements(held: Sequence[HeldRestatements]) -> list[Alert]:
     ]
 
 
+def budget_scenario(
+    scenarios: Sequence[BudgetScenario], optimisation: OptimisationSettings, settings: AlertSettings, currency: str
+) -> list[Alert]:
+    """Budget scenarios the model is sure beat today's allocation by enough to act on: a probability of
+    improvement of at least ``optimisation.alert_min_probability`` and an expected uplift of incremental
+    margin net of spend of at least ``optimisation.alert_min_uplift_rc``. "Changed" is the uplift moving
+    into another band of ``change_step_pct`` of today's spend."""
+    return [
+        Alert(
+            condition=BUDGET_SCENARIO,
+            scope="",
+            subject=scenario.scenario,
+            severity="warning",
+            title=(
+                f"Budget scenario {scenario.scenario} beats today's allocation "
+                f"({pct(scenario.probability_of_improvement, 0)} probability)"
+            ),
+            detail=(
+                f"Expected +{money_short(scenario.net_uplift_rc, currency)} incremental margin net of spend over "
+                f"{scenario.window_start} to {scenario.window_end} ({pct(scenario.interval_level, 0)} interval "
+                f"{money_short(scenario.net_uplift_ci_low_rc, currency)} to "
+                f"{money_short(scenario.net_uplift_ci_high_rc, currency)}), spending "
+                f"{money_short(scenario.recommended_spend_rc, currency)} instead of "
+                f"{money_short(scenario.current_spend_rc, currency)}. The moves are in marts.fct_budget_scenarios; "
+                f"`python -m orchestration.cli propose-budget --scenario {scenario.scenario}` writes them as a "
+                "budget proposal."
+            ),
+            state=(
+                "band",
+                band(scenario.net_uplift_rc / max(scenario.current_spend_rc, 1.0), settings.change_step_pct),
+            ),
+        )
+        for scenario in scenarios
+        if scenario.probability_of_improvement >= optimisation.alert_min_probability
+        and scenario.net_uplift_rc >= optimisation.alert_min_uplift_rc
+    ]
+
+
 # --- evaluation ----------------------------------------------------------------------------------------------
 
 
@@ -264,6 +304,7 @@ class AlertInputs:
     check_results: Sequence[CheckResultRow] | None = None
     channel_roi: Sequence[ChannelRoi] | None = None
     held_restatements: Sequence[HeldRestatements] | None = None
+    budget_scenarios: Sequence[BudgetScenario] | None = None
 
 
 @dataclass(frozen=True)
@@ -285,7 +326,9 @@ class Evaluation:
     coverage: Coverage
 
 
-def evaluate(inputs: AlertInputs, settings: AlertSettings) -> Evaluation:
+def evaluate(
+    inputs: AlertInputs, settings: AlertSettings, optimisation: OptimisationSettings | None = None
+) -> Evaluation:
     alerts: list[Alert] = []
     scopes: set[tuple[str, str]] = set()
     keys: set[str] = set()
@@ -321,6 +364,11 @@ def evaluate(inputs: AlertInputs, settings: AlertSettings) -> Evaluation:
         alerts += held_restatements(inputs.held_restatements)
         # Every month ever held is looked at, so one whose rows were released (reopened) resolves.
         scopes |= {(HELD_RESTATEMENT, item.period) for item in inputs.held_restatements}
+    if inputs.budget_scenarios is not None:
+        alerts += budget_scenario(
+            inputs.budget_scenarios, optimisation or OptimisationSettings(), settings, inputs.currency
+        )
+        scopes.add((BUDGET_SCENARIO, ""))
     return Evaluation(alerts=alerts, coverage=Coverage(frozenset(scopes), frozenset(keys), windows))
 
 
