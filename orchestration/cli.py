@@ -153,7 +153,7 @@ def deliver_alerts(warehouse: Path, run_id: str, instance: dg.DagsterInstance) -
     Runs whether the build passed or not (failed checks are what alerts are for) and never changes the
     exit code: a delivery failure is recorded in ``audit.alert_history`` and retried next time.
     """
-    from orchestration.lib.reporting.alerts import alert_delivery_configured, evaluate_and_deliver
+    from orchestration.lib.alerting.engine import alert_delivery_configured, evaluate_and_deliver
 
     if not alert_delivery_configured() or not warehouse.exists():
         return
@@ -204,7 +204,7 @@ def report_nothing_to_do(warehouse: Path, last: freshness.LastBuild, elapsed: fl
     print(f"Result  SUCCESS  warehouse: {warehouse}")
     if warehouse.exists():
         # A delivery that failed last time is retried, as after any run (evaluated on the last run's results).
-        from orchestration.lib.reporting.alerts import alert_delivery_configured, evaluate_and_deliver
+        from orchestration.lib.alerting.engine import alert_delivery_configured, evaluate_and_deliver
 
         if alert_delivery_configured():
             outcome = evaluate_and_deliver(warehouse, run_id=last.run_id, wait_for_lock_seconds=30)

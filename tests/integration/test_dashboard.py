@@ -25,8 +25,8 @@ import duckdb
 import pytest
 
 from orchestration.lib import snapshot
+from orchestration.lib.formatting import amount, pct
 from orchestration.lib.reporting import render
-from orchestration.lib.reporting.formatting import amount, pct
 from orchestration.lib.settings import config
 from tests.integration.conftest import REPO, Pipeline
 

@@ -325,8 +325,8 @@ def test_team_budgets_add_up_to_the_lines_and_their_roi_is_their_campaigns(built
 def test_the_operational_report_shows_targets_unbudgeted_spend_and_teams(built: Pipeline, db):
     import datetime as dt
 
-    from orchestration.lib import settings
-    from orchestration.lib.reporting import periods, render
+    from orchestration.lib import periods, settings
+    from orchestration.lib.reporting import render
 
     ((month,),) = db.execute(
         "select max(fiscal_period) from marts.fct_unbudgeted_spend where reason = 'no_current_budget'"

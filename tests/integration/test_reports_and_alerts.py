@@ -26,10 +26,10 @@ from orchestration.defs.alerts.sensors import alert_sensor
 from orchestration.defs.reporting.assets import executive_report, monthly_partitions, operational_report
 from orchestration.defs.resources import Warehouse
 from orchestration.lib import settings
+from orchestration.lib.alerting.engine import WarehouseBusyError, check_results_from_run, evaluate_and_deliver
+from orchestration.lib.formatting import money_short, pct
+from orchestration.lib.periods import week_partition_key
 from orchestration.lib.reporting import render
-from orchestration.lib.reporting.alerts import WarehouseBusyError, check_results_from_run, evaluate_and_deliver
-from orchestration.lib.reporting.formatting import money_short, pct
-from orchestration.lib.reporting.periods import week_partition_key
 from tests.integration.conftest import REPO, Pipeline, open_instance
 from tests.loopback import LOOPBACK, SmtpSink, WebhookSink
 

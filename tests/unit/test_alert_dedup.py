@@ -1,7 +1,7 @@
 """Deduplication: an alert is sent when new, when it changes band or severity, once when resolved, and
 retried on the channels that failed; never repeated while the same condition persists."""
 
-from orchestration.lib.reporting.alert_rules import Alert, Coverage, Event, HistoryEntry, decide, to_send
+from orchestration.lib.alerting.rules import Alert, Coverage, Event, HistoryEntry, decide, to_send
 
 CHANNELS = ("webhook", "email")
 WINDOW = frozenset({"2026-01", "2026-02"})

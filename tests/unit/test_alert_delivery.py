@@ -2,9 +2,9 @@
 
 import time
 
-from orchestration.lib.reporting import delivery
-from orchestration.lib.reporting.alert_messages import email_content, slack_payload
-from orchestration.lib.reporting.alert_rules import Alert, Coverage, HistoryEntry, decide
+from orchestration.lib import delivery
+from orchestration.lib.alerting.messages import email_content, slack_payload
+from orchestration.lib.alerting.rules import Alert, Coverage, HistoryEntry, decide
 from orchestration.lib.settings import RetrySettings
 from tests.loopback import WebhookSink
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.reporting.alerts import WarehouseBusyError, evaluate_and_deliver, run_lock
+from orchestration.lib.alerting.engine import WarehouseBusyError, evaluate_and_deliver, run_lock
 from orchestration.lib.warehouse import warehouse_lock
 
 

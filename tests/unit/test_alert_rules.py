@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from orchestration.lib.reporting import alert_rules as rules
-from orchestration.lib.reporting.marts import BudgetLine, ChannelRoi, CheckResultRow, PacingLine, ReconciliationLine
+from orchestration.lib.alerting import rules
+from orchestration.lib.marts import BudgetLine, ChannelRoi, CheckResultRow, PacingLine, ReconciliationLine
 from orchestration.lib.settings import AlertSettings
 
 SETTINGS = AlertSettings(over_budget_pct=0.05, roi_floor=0.0, change_step_pct=0.05, change_step_roi=0.25)
@@ -149,7 +149,7 @@ def test_a_missed_target_alerts_whatever_its_severity_and_an_unmeasurable_one_do
 
 
 def test_unbudgeted_spend_alerts_per_campaign_month_and_reason_in_the_recent_periods():
-    from orchestration.lib.reporting.marts import UnbudgetedSpend
+    from orchestration.lib.marts import UnbudgetedSpend
 
     rows = [
         UnbudgetedSpend("2026-02", "google_ads", "9", "Agency test", None, "no_budget_line", 20, 8464.4),
@@ -204,8 +204,8 @@ def test_evaluate_reports_what_it_looked_at():
 
 
 def test_held_restatements_alert_per_source_and_closed_month_and_resolve_when_released():
-    from orchestration.lib.reporting.alert_rules import HELD_RESTATEMENT, AlertInputs, evaluate
-    from orchestration.lib.reporting.marts import HeldRestatements
+    from orchestration.lib.alerting.rules import HELD_RESTATEMENT, AlertInputs, evaluate
+    from orchestration.lib.marts import HeldRestatements
     from orchestration.lib.settings import AlertSettings
 
     held = [HeldRestatements("meta_ads", "2025-03", rows=2, files=1), HeldRestatements("google_ads", "2025-02", 0, 0)]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.reporting import delivery, render
+from orchestration.lib import delivery
+from orchestration.lib.reporting import render
 from orchestration.lib.settings import EmailSettings, RetrySettings, RoiConfig
 from tests.loopback import LOOPBACK, SmtpSink
 from tests.unit.test_report_rendering import executive_data

@@ -3,8 +3,8 @@
 import dataclasses
 import re
 
+from orchestration.lib.marts import MmmChannelRoi, ResponsePoint
 from orchestration.lib.reporting import render
-from orchestration.lib.reporting.marts import MmmChannelRoi, ResponsePoint
 from tests.unit.test_report_rendering import CFG, NOW, executive_data
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from orchestration.lib.reporting import periods
+from orchestration.lib import periods
 
 
 def test_a_month_runs_from_its_first_to_its_last_day():

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
+from orchestration.lib.marts import BudgetLine, ChannelRoi, PacingLine, ReconciliationLine, SyncRate
 from orchestration.lib.reporting import recommendations as rules
-from orchestration.lib.reporting.marts import BudgetLine, ChannelRoi, PacingLine, ReconciliationLine, SyncRate
 
 AS_OF = dt.date(2026, 2, 14)
 

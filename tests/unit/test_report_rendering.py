@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.reporting import render
-from orchestration.lib.reporting.marts import (
+from orchestration.lib.marts import (
     BudgetLine,
     CampaignRoi,
     CampaignSpend,
@@ -18,7 +17,8 @@ from orchestration.lib.reporting.marts import (
     ReconciliationLine,
     SyncRate,
 )
-from orchestration.lib.reporting.periods import iso_week, month
+from orchestration.lib.periods import iso_week, month
+from orchestration.lib.reporting import render
 from orchestration.lib.settings import RoiConfig
 
 CFG = RoiConfig()

@@ -3,8 +3,8 @@ advice only where no model is fitted."""
 
 import datetime as dt
 
+from orchestration.lib.marts import BudgetScenario, ChannelRoi, ScenarioChannel
 from orchestration.lib.reporting import recommendations as rules
-from orchestration.lib.reporting.marts import BudgetScenario, ChannelRoi, ScenarioChannel
 
 MINUS = "\u2212"
 

@@ -13,7 +13,7 @@ import dagster as dg
 from orchestration.defs.pipeline.automation import BUILD_JOB_NAME
 from orchestration.defs.resources import Warehouse
 from orchestration.lib import settings
-from orchestration.lib.reporting.alerts import WarehouseBusyError, evaluate_and_deliver
+from orchestration.lib.alerting.engine import WarehouseBusyError, evaluate_and_deliver
 
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
 

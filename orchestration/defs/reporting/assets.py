@@ -17,10 +17,9 @@ from typing import Literal
 import dagster as dg
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import settings
-from orchestration.lib.reporting import delivery, render
-from orchestration.lib.reporting.marts import NoDataForPeriodError
-from orchestration.lib.reporting.periods import (
+from orchestration.lib import delivery, settings
+from orchestration.lib.marts import NoDataForPeriodError
+from orchestration.lib.periods import (
     MONTH_PARTITION_FORMAT,
     WEEK_PARTITION_FORMAT,
     ReportingPeriod,
@@ -28,6 +27,7 @@ from orchestration.lib.reporting.periods import (
     iso_week,
     month,
 )
+from orchestration.lib.reporting import render
 
 GROUP = "reporting"
 EXECUTIVE_KEY = dg.AssetKey(["reports", "executive_report"])

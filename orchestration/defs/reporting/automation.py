@@ -14,7 +14,7 @@ from orchestration.defs.reporting.assets import (
     weekly_partitions,
 )
 from orchestration.lib import settings
-from orchestration.lib.reporting.periods import previous_month_key, previous_week_partition_key
+from orchestration.lib.periods import previous_month_key, previous_week_partition_key
 
 _reports = settings.config().reports
 

@@ -7,7 +7,7 @@ state. ``SnapshotInfo.version`` changes with every publication; the pages key
 their caches on it, so a new snapshot shows on the next view without a restart.
 
 Every figure is a mart column, summed at most over the rows a view covers, with
-the mart's own formula for ratios (as ``orchestration/lib/reporting/marts.py``
+the mart's own formula for ratios (as ``orchestration/lib/marts.py``
 and the semantic layer do). Values travel as bound parameters; SQL text is
 constant.
 """
@@ -24,9 +24,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.lib import snapshot
-from orchestration.lib.reporting import marts, periods
-from orchestration.lib.reporting.periods import month_key
+from orchestration.lib import marts, periods, snapshot
+from orchestration.lib.periods import month_key
 from orchestration.lib.reporting.recommendations import Recommendation, Thresholds, recommend
 from orchestration.lib.reporting.render import ExecutiveData, load_executive
 from orchestration.lib.settings import config, reporting_currency, warehouse_path

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from orchestration.lib.dashboard import data
-from orchestration.lib.reporting.formatting import amount, money, pct, ratio
+from orchestration.lib.formatting import amount, money, pct, ratio
 from orchestration.lib.settings import reporting_currency
 
 SNAPSHOT_POLL_SECONDS = 5

@@ -15,8 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from orchestration.lib.reporting.formatting import money_short
-from orchestration.lib.reporting.marts import (
+from orchestration.lib.formatting import money_short
+from orchestration.lib.marts import (
     CampaignSpend,
     ChannelBudget,
     ChannelRoi,

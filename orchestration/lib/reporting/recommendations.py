@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orchestration.lib.reporting.formatting import money_short, pct
-from orchestration.lib.reporting.marts import (
+from orchestration.lib.formatting import money_short, pct
+from orchestration.lib.marts import (
     BudgetLine,
     BudgetScenario,
     ChannelRoi,

@@ -25,10 +25,10 @@ from typing import Any, Literal
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from orchestration.lib.reporting import marts
-from orchestration.lib.reporting.delivery import Attachment, InlineImage, build_message
-from orchestration.lib.reporting.formatting import amount, money_short, pct, ratio
-from orchestration.lib.reporting.periods import ReportingPeriod, month_key
+from orchestration.lib import marts
+from orchestration.lib.delivery import Attachment, InlineImage, build_message
+from orchestration.lib.formatting import amount, money_short, pct, ratio
+from orchestration.lib.periods import ReportingPeriod, month_key
 from orchestration.lib.reporting.recommendations import Thresholds, recommend
 from orchestration.lib.settings import REPO_ROOT, RoiConfig
 

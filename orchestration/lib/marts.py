@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.lib.reporting.periods import ReportingPeriod, month_key
+from orchestration.lib.periods import ReportingPeriod, month_key
 
 
 class NoDataForPeriodError(LookupError):

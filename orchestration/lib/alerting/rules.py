@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from orchestration.lib.reporting.formatting import money_short, pct
-from orchestration.lib.reporting.marts import (
+from orchestration.lib.formatting import money_short, pct
+from orchestration.lib.marts import (
     BudgetLine,
+    BudgetScenario,
     ChannelRoi,
     CheckResultRow,
     HeldRestatements,
@@ -40,7 +41,7 @@ from orchestration.lib.reporting.marts import (
     ReconciliationLine,
     UnbudgetedSpend,
 )
-from orchestration.lib.settings import AlertSettings
+from orchestration.lib.settings import AlertSettings, OptimisationSettings
 
 Severity = Literal["critical", "warning"]
 SEVERITY_ORDER = {"critical": 0, "warning": 1}
@@ -59,6 +60,7 @@ UNBUDGETED_REASONS = {
     "outside_flight_dates": "spent outside the campaign's flight dates",
     "no_current_budget": "its budget line has no approved budget for the month",
 }
+BUDGET_SCENARIO = "budget_scenario"
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,44 @@ def held_restatements(held: Sequence[HeldRestatements]) -> list[Alert]:
     ]
 
 
+def budget_scenario(
+    scenarios: Sequence[BudgetScenario], optimisation: OptimisationSettings, settings: AlertSettings, currency: str
+) -> list[Alert]:
+    """Budget scenarios the model is sure beat today's allocation by enough to act on: a probability of
+    improvement of at least ``optimisation.alert_min_probability`` and an expected uplift of incremental
+    margin net of spend of at least ``optimisation.alert_min_uplift_rc``. "Changed" is the uplift moving
+    into another band of ``change_step_pct`` of today's spend."""
+    return [
+        Alert(
+            condition=BUDGET_SCENARIO,
+            scope="",
+            subject=scenario.scenario,
+            severity="warning",
+            title=(
+                f"Budget scenario {scenario.scenario} beats today's allocation "
+                f"({pct(scenario.probability_of_improvement, 0)} probability)"
+            ),
+            detail=(
+                f"Expected +{money_short(scenario.net_uplift_rc, currency)} incremental margin net of spend over "
+                f"{scenario.window_start} to {scenario.window_end} ({pct(scenario.interval_level, 0)} interval "
+                f"{money_short(scenario.net_uplift_ci_low_rc, currency)} to "
+                f"{money_short(scenario.net_uplift_ci_high_rc, currency)}), spending "
+                f"{money_short(scenario.recommended_spend_rc, currency)} instead of "
+                f"{money_short(scenario.current_spend_rc, currency)}. The moves are in marts.fct_budget_scenarios; "
+                f"`python -m orchestration.cli propose-budget --scenario {scenario.scenario}` writes them as a "
+                "budget proposal."
+            ),
+            state=(
+                "band",
+                band(scenario.net_uplift_rc / max(scenario.current_spend_rc, 1.0), settings.change_step_pct),
+            ),
+        )
+        for scenario in scenarios
+        if scenario.probability_of_improvement >= optimisation.alert_min_probability
+        and scenario.net_uplift_rc >= optimisation.alert_min_uplift_rc
+    ]
+
+
 # --- evaluation ----------------------------------------------------------------------------------------------
 
 
@@ -321,6 +361,7 @@ class AlertInputs:
     channel_roi: Sequence[ChannelRoi] | None = None
     held_restatements: Sequence[HeldRestatements] | None = None
     unbudgeted: Sequence[UnbudgetedSpend] | None = None
+    budget_scenarios: Sequence[BudgetScenario] | None = None
 
 
 @dataclass(frozen=True)
@@ -342,7 +383,9 @@ class Evaluation:
     coverage: Coverage
 
 
-def evaluate(inputs: AlertInputs, settings: AlertSettings) -> Evaluation:
+def evaluate(
+    inputs: AlertInputs, settings: AlertSettings, optimisation: OptimisationSettings | None = None
+) -> Evaluation:
     alerts: list[Alert] = []
     scopes: set[tuple[str, str]] = set()
     keys: set[str] = set()
@@ -388,6 +431,11 @@ def evaluate(inputs: AlertInputs, settings: AlertSettings) -> Evaluation:
         alerts += unbudgeted_spend([row for row in inputs.unbudgeted if row.fiscal_period in recent], inputs.currency)
         scopes |= {(UNBUDGETED_SPEND, period) for period in recent}
         windows[UNBUDGETED_SPEND] = recent
+    if inputs.budget_scenarios is not None:
+        alerts += budget_scenario(
+            inputs.budget_scenarios, optimisation or OptimisationSettings(), settings, inputs.currency
+        )
+        scopes.add((BUDGET_SCENARIO, ""))
     return Evaluation(alerts=alerts, coverage=Coverage(frozenset(scopes), frozenset(keys), windows))
 
 

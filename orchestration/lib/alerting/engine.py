@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from orchestration.lib import settings
-from orchestration.lib.reporting import alert_history, delivery, marts
-from orchestration.lib.reporting.alert_messages import email_content, slack_payload
-from orchestration.lib.reporting.alert_rules import AlertInputs, Decision, Event, decide, evaluate, to_send
+from orchestration.lib import delivery, marts, settings
+from orchestration.lib.alerting import history as alert_history
+from orchestration.lib.alerting.messages import email_content, slack_payload
+from orchestration.lib.alerting.rules import AlertInputs, Decision, Event, decide, evaluate, to_send
 from orchestration.lib.warehouse import WarehouseBusyError, connect, warehouse_lock
 
 if TYPE_CHECKING:
@@ -162,6 +162,11 @@ def load_inputs(
         channel_roi=channel_roi,
         held_restatements=(marts.held_restatements(connection) if "audit.held_restatements" in relations else None),
         unbudgeted=(marts.unbudgeted_spend(connection, recent) if "marts.fct_unbudgeted_spend" in relations else None),
+        budget_scenarios=(
+            marts.budget_scenarios(connection, relations)[0]
+            if "marts.fct_budget_scenario_summary" in relations
+            else None
+        ),
     )
 
 
@@ -235,7 +240,7 @@ def evaluate_and_deliver(
                 history = alert_history.load(connection)
         except duckdb.IOException as error:  # another process has the file open
             raise WarehouseBusyError(str(error)) from error
-        evaluation = evaluate(inputs, cfg.alerts)
+        evaluation = evaluate(inputs, cfg.alerts, cfg.optimisation)
         decisions = decide(evaluation.alerts, history, evaluation.coverage, channels)
         as_of = max(inputs.recent_periods, default="no data")
         context = f"run {run_id or 'n/a'} · latest period {as_of} · {now:%Y-%m-%d %H:%M} UTC"

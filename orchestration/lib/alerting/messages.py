@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from orchestration.lib.reporting.alert_rules import Decision
+from orchestration.lib.alerting.rules import Decision
 
 MAX_ITEMS = 40  # Slack takes at most 50 blocks per message
 EVENT_LABELS = {"new": "NEW", "changed": "CHANGED", "resolved": "RESOLVED"}

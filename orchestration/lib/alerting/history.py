@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import duckdb
 
-from orchestration.lib.reporting.alert_rules import ANY_CHANNEL, Decision, Event, HistoryEntry
-from orchestration.lib.reporting.delivery import DeliveryResult
+from orchestration.lib.alerting.rules import ANY_CHANNEL, Decision, Event, HistoryEntry
+from orchestration.lib.delivery import DeliveryResult
 
 DDL: tuple[str, ...] = (
     "create schema if not exists audit",
