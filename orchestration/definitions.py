@@ -25,7 +25,7 @@ defs = dg.Definitions.merge(
     incrementality.defs(),
     reporting.defs(),
     alerts.defs(),
-    publish.defs(upstream=dbt.mart_keys() + incrementality.mart_keys()),
+    publish.defs(upstream=dbt.mart_keys() + incrementality.table_keys()),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.
     dg.Definitions(resources={"warehouse": warehouse_from_env()}, executor=dg.in_process_executor),

@@ -36,9 +36,6 @@ LAYER_FOLDERS = {"staging", "intermediate", "marts"}
 # Tests of code rather than data: the project's own macros (inline fixtures) and dbt unit tests.
 # `make test` runs them (tests/unit/test_dbt_project.py); production builds leave them out, as dbt advises.
 CODE_TESTS = "tag:macro_self_test test_type:unit"
-# The marts over the marketing-mix model's tables: their own dbt invocation after the model
-# (defs/incrementality), since the model itself reads marts built here.
-INCREMENTALITY_MODELS = "path:models/staging/incrementality path:models/marts/incrementality"
 
 
 class RoiDbtTranslator(DagsterDbtTranslator):
@@ -46,6 +43,11 @@ class RoiDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            # A source may name its key (meta.dagster.asset_key): the incrementality tables, read by views
+            # at query time, so the marts over them need not wait for (and cannot wait for) the model.
+            configured = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
+            if configured:
+                return dg.AssetKey(configured)
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["identifier"]])
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
@@ -112,15 +114,10 @@ def _keep_partial_parse_state(invocation_target: Path) -> None:
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    exclude=f"{CODE_TESTS} {INCREMENTALITY_MODELS}",
+    exclude=CODE_TESTS,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Build (run + test) the selected dbt models with the settings from the config file."""
-    yield from build_selected(context, dbt)
-
-
-def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """``dbt build`` of the selected models and their tests.
+    """Build (run + test) the selected dbt models with the settings from the config file.
 
     Test results stream to Dagster as dbt reports them; model materializations
     are held until dbt has released the warehouse file, to carry the row count
