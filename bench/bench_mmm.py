@@ -58,7 +58,7 @@ def synthetic(days: int = 731, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFram
         spend[channel] = series
         effect[channel] = hill(adstock(series, alpha), beta, kappa, slope)
     t = np.arange(days) / 365.25
-    baseline = 30_000 * (1 + 0.1 * t) * (1 + 0.08 * np.cos(2 * np.pi * (dates.dayofyear - 330) / 365.25))
+    baseline = 30_000 * (1 + 0.1 * t) * (1 + 0.08 * np.cos(2 * np.pi * (dates.day_of_year - 330) / 365.25))
     revenue = baseline + sum(effect.values())
     revenue = revenue * (1 + rng.normal(0, 0.01, days))
     frame = pd.DataFrame({"period_start": dates, "revenue_rc": revenue, **spend})

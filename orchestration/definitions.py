@@ -27,7 +27,7 @@ defs = dg.Definitions.merge(
     optimisation.defs(),
     reporting.defs(),
     alerts.defs(),
-    publish.defs(upstream=dbt.mart_keys() + incrementality.mart_keys() + optimisation.mart_keys()),
+    publish.defs(upstream=dbt.mart_keys() + incrementality.table_keys() + optimisation.mart_keys()),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.
     dg.Definitions(resources={"warehouse": warehouse_from_env()}, executor=dg.in_process_executor),

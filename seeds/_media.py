@@ -79,6 +79,8 @@ def weekly_plan(channel: str, days: np.ndarray, calendar: Calendar) -> np.ndarra
     rng = np.random.default_rng(zlib.crc32(plan.encode()))
     quarter_level = rng.choice((0.6, 0.8, 1.0, 1.25, 1.5), size=count // 13 + 1)
     week_kind = rng.choice((0.15, 0.7, 1.0, 1.0, 1.4, 1.9), size=count)
+    if plan in PLAN_OF.values():  # a shared plan swings wider: the channels on it move together (r >= 0.9)
+        week_kind = week_kind**2
     return PLAN_LEVEL.get(channel, 1.0) * quarter_level[weeks // 13] * week_kind[weeks]
 
 

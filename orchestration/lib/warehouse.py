@@ -89,6 +89,10 @@ def ensure_audit_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the ``raw`` and ``audit`` schemas and the audit tables if missing."""
     for statement in AUDIT_DDL:
         connection.execute(statement)
+    # The marketing-mix model's tables too (empty until a fit): dbt's incrementality views read them.
+    from orchestration.lib.incrementality.tables import ensure_tables
+
+    ensure_tables(connection)
 
 
 _held_locks: dict[Path, tuple[int, TextIO]] = {}

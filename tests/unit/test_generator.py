@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the seeds packag
 from orchestration.lib.sources import SOURCES
 from seeds._finance import allocate
 from seeds._io import fixed
-from seeds._world import Calendar
+from seeds._world import CAMPAIGNS, Calendar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = REPO_ROOT / "seeds" / "generate.py"
@@ -425,3 +425,29 @@ def test_scale_sizes_the_sample_relative_to_the_default(tmp_path: Path) -> None:
     assert generate(tmp_path, "--scale", "0.1").returncode == 0
     manifest = json.loads((tmp_path / "_truth" / "manifest.json").read_text())
     assert manifest["args"]["touchpoints"] == 3_000
+
+
+# ------------------------------------------------------------------ planted media response
+
+
+def test_media_truth_spend_is_the_spend_truth(sample: Path) -> None:
+    media = pd.read_csv(sample / "_truth" / "incremental_revenue_by_channel_month.csv")
+    spend = truth(sample, "spend_by_channel_month").astype({"spend_rc": float})
+    joined = media.merge(spend, left_on=["channel", "period"], right_on=["channel", "month"], how="left")
+    assert joined["spend_rc_y"].notna().all()
+    assert ((joined["spend_rc_x"] - joined["spend_rc_y"]).abs() <= 0.01 * joined["spend_rc_y"] + 1).all()
+    response = json.loads((sample / "_truth" / "media_response.json").read_text())
+    assert set(response["channels"]) == set(media["channel"])
+    assert all(p["slope"] > 0 and p["kappa"] > 0 and p["beta"] > 0 for p in response["channels"].values())
+
+
+def test_display_and_video_spend_move_together(sample: Path) -> None:
+    channel_of = {c.campaign_id: c.channel for c in CAMPAIGNS}
+    rows = pd.DataFrame([row for _, row in valid_rows(sample, "google_ads")])
+    rows["channel"] = rows["campaign.id"].map(channel_of)
+    rows["spend"] = (
+        rows["metrics.cost_micros"].astype(float) / 1e6 * rows["customer.currency_code"].map({"USD": 1.0, "EUR": 1.05})
+    )
+    daily = rows.pivot_table(index="segments.date", columns="channel", values="spend", aggfunc="sum", fill_value=0)
+    assert daily["display"].corr(daily["video"]) >= 0.9
+    assert abs(daily["display"].corr(daily["paid_search"])) < 0.5

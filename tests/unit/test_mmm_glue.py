@@ -197,3 +197,22 @@ def test_weekly_effects_split_into_months_by_days() -> None:
     assert frame.empty  # neither March nor April lies wholly in 2025-03-24 .. 2025-04-06
     daily = outputs.daily_series(contributions, 7)[0, :, 0]
     assert daily[:7].sum() + daily[7] == pytest.approx(90.0)  # March: 7 x 10 + 1 x 20
+
+
+def test_a_fit_that_did_not_converge_fails_the_blocking_check() -> None:
+    import dagster as dg
+
+    from orchestration.defs.incrementality.assets import convergence_outcome, quality_outcomes
+    from orchestration.lib.settings import IncrementalitySettings
+
+    settings = IncrementalitySettings()
+    good = convergence_outcome({"max_r_hat": 1.004, "divergences": 0}, settings)
+    assert good.passed and good.severity == dg.AssetCheckSeverity.ERROR
+    high_r_hat = convergence_outcome({"max_r_hat": 1.02, "divergences": 0}, settings)
+    divergent = convergence_outcome({"max_r_hat": 1.001, "divergences": 3}, settings)
+    assert not high_r_hat.passed and not divergent.passed
+    assert "not published" in divergent.description
+    lifts = pd.DataFrame({"lift_test_id": ["LT-1", "LT-2"], "z_score": [0.4, -2.5]})
+    mape, agreement = quality_outcomes({"mape_holdout": 0.03}, lifts, settings)
+    assert mape.passed and mape.severity == dg.AssetCheckSeverity.WARN
+    assert not agreement.passed and agreement.value == 2.5 and agreement.severity == dg.AssetCheckSeverity.WARN

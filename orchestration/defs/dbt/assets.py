@@ -37,9 +37,6 @@ LAYER_FOLDERS = {"staging", "intermediate", "marts"}
 # Tests of code rather than data: the project's own macros (inline fixtures) and dbt unit tests.
 # `make test` runs them (tests/integration/test_dbt_unit_tests.py); production builds leave them out, as dbt advises.
 CODE_TESTS = "tag:macro_self_test test_type:unit"
-# The marts over the marketing-mix model's tables: their own dbt invocation after the model
-# (defs/incrementality), since the model itself reads marts built here.
-INCREMENTALITY_MODELS = "path:models/staging/incrementality path:models/marts/incrementality"
 # The budget-scenario marts read the tables the optimiser writes, and the optimiser reads marts built here:
 # they are their own dbt invocation after it (defs/optimisation/marts.py), not part of this one.
 OPTIMISATION_MODELS = "path:models/staging/optimisation path:models/marts/optimisation"
@@ -50,6 +47,11 @@ class RoiDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            # A source may name its key (meta.dagster.asset_key): the incrementality tables, read by views
+            # at query time, so the marts over them need not wait for (and cannot wait for) the model.
+            configured = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
+            if configured:
+                return dg.AssetKey(configured)
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["identifier"]])
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
@@ -116,7 +118,7 @@ def _keep_partial_parse_state(invocation_target: Path) -> None:
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    exclude=f"{CODE_TESTS} {INCREMENTALITY_MODELS} {OPTIMISATION_MODELS}",
+    exclude=f"{CODE_TESTS} {OPTIMISATION_MODELS}",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run + test) the selected dbt models with the settings from the config file."""
@@ -124,7 +126,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
 
 
 def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """``dbt build`` of the selected models and their tests.
+    """``dbt build`` of the selected models and their tests (every dbt asset of the project runs this).
 
     Test results stream to Dagster as dbt reports them; model materializations
     are held until dbt has released the warehouse file, to carry the row count

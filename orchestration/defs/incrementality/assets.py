@@ -24,7 +24,7 @@ import pandas as pd
 from orchestration.defs.resources import Warehouse
 from orchestration.lib import checks
 from orchestration.lib.incrementality import inputs as mmm_inputs
-from orchestration.lib.incrementality import outputs, store
+from orchestration.lib.incrementality import outputs, store, tables
 from orchestration.lib.settings import IncrementalitySettings, config
 
 SCHEMA = "incrementality"
@@ -40,96 +40,43 @@ UPSTREAM = [
     dg.AssetKey(["intermediate", "int_periods"]),
 ]
 
-# Column types of every table, so an empty table (no fit yet) has the shape dbt's contracts expect.
+# Description and column types of every table (orchestration/lib/incrementality/tables.py).
 TABLES: dict[dg.AssetKey, tuple[str, dict[str, str]]] = {
     CURVE_DRAWS: (
-        "Posterior draws of each channel's steady-state daily response curve (reporting currency per day): "
-        "the interface the budget optimiser reads (`curves.py::curves_from_frame`).",
-        {
-            "fit_id": "varchar",
-            "channel": "varchar",
-            "draw": "integer",
-            "saturation": "varchar",
-            "beta": "double",
-            "kappa": "double",
-            "slope": "double",
-            "lam": "double",
-            "observed_max_daily_spend_rc": "double",
-        },
+        (
+            "Posterior draws of each channel's steady-state daily response curve (reporting currency per day): the "
+            "interface the budget optimiser reads (`curves.py::curves_from_frame`)."
+        ),
+        tables.COLUMNS["mmm_curve_draws"],
     ),
     FIT_DIAGNOSTICS: (
-        "The current fit: window, granularity, fit quality (R², MAPE in sample and on the held-out final "
-        "weeks), convergence (max r_hat, min ESS, divergences), lift tests used, versions, input hash, time.",
-        {
-            "fit_id": "varchar",
-            "input_hash": "varchar",
-            "granularity": "varchar",
-            "window_start": "date",
-            "window_end": "date",
-            "rows": "integer",
-            "train_rows": "integer",
-            "holdout_rows": "integer",
-            "channels": "integer",
-            "r_squared": "double",
-            "mape_in_sample": "double",
-            "mape_holdout": "double",
-            "max_r_hat": "double",
-            "min_ess_bulk": "double",
-            "divergences": "integer",
-            "fit_seconds": "double",
-            "lift_tests_used": "integer",
-            "library_versions": "varchar",
-        },
+        (
+            "The current fit: window, granularity, fit quality (R², MAPE in sample and on the held-out final "
+            "weeks), convergence (max r_hat, min ESS, divergences), lift tests used, versions, input hash, time."
+        ),
+        tables.COLUMNS["mmm_fit_diagnostics"],
     ),
     PERIOD_EFFECTS: (
-        "Incremental revenue per (period type, period, channel) with its credible interval, and the marginal "
-        "ROAS of the next 1 % of spend at the period's level: months and fiscal years the fit covers completely.",
-        {
-            "fit_id": "varchar",
-            "period_type": "varchar",
-            "period": "varchar",
-            "channel": "varchar",
-            "model_spend_rc": "double",
-            "incremental_revenue_rc": "double",
-            "incremental_revenue_ci_low_rc": "double",
-            "incremental_revenue_ci_high_rc": "double",
-            "marginal_roas": "double",
-        },
+        (
+            "Incremental revenue per (period type, period, channel) with its credible interval, and the marginal "
+            "ROAS of the next 1 % of spend at the period's level: months and fiscal years the fit covers "
+            "completely."
+        ),
+        tables.COLUMNS["mmm_channel_period_effects"],
     ),
     RESPONSE_CURVES: (
-        "Each channel's steady-state daily response curve from 0 to 3x its average daily spend, with interval, "
-        "marginal ROAS and whether a level lies beyond the highest spend observed.",
-        {
-            "fit_id": "varchar",
-            "channel": "varchar",
-            "step": "integer",
-            "daily_spend_rc": "double",
-            "average_daily_spend_rc": "double",
-            "incremental_revenue_per_day_rc": "double",
-            "incremental_revenue_per_day_ci_low_rc": "double",
-            "incremental_revenue_per_day_ci_high_rc": "double",
-            "marginal_roas": "double",
-            "is_extrapolated": "boolean",
-        },
+        (
+            "Each channel's steady-state daily response curve from 0 to 3x its average daily spend, with interval, "
+            "marginal ROAS and whether a level lies beyond the highest spend observed."
+        ),
+        tables.COLUMNS["mmm_response_curves"],
     ),
     LIFT_TESTS: (
-        "Each lift test's measured incremental revenue against the model's over the same days, with both "
-        "intervals and the z-score of their difference.",
-        {
-            "fit_id": "varchar",
-            "lift_test_id": "varchar",
-            "channel": "varchar",
-            "start_date": "date",
-            "end_date": "date",
-            "spend_rc": "double",
-            "measured_incremental_revenue_rc": "double",
-            "measured_ci_low_rc": "double",
-            "measured_ci_high_rc": "double",
-            "model_incremental_revenue_rc": "double",
-            "model_ci_low_rc": "double",
-            "model_ci_high_rc": "double",
-            "z_score": "double",
-        },
+        (
+            "Each lift test's measured incremental revenue against the model's over the same days, with both "
+            "intervals and the z-score of their difference."
+        ),
+        tables.COLUMNS["mmm_lift_test_calibration"],
     ),
 }
 TABLE_NAMES = {key: key.path[-1] for key in TABLES}
@@ -149,10 +96,7 @@ class MmmRunConfig(dg.Config):
 
 
 def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(f"create schema if not exists {SCHEMA}")
-    for key, (_, columns) in TABLES.items():
-        ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-        connection.execute(f"create table if not exists {SCHEMA}.{TABLE_NAMES[key]} ({ddl})")
+    tables.ensure_tables(connection)
 
 
 def replace_tables(connection: duckdb.DuckDBPyConnection, frames: dict[dg.AssetKey, pd.DataFrame]) -> None:

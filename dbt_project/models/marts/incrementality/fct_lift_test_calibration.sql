@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {#
     Each lift test against the current marketing-mix fit: the measured
     incremental revenue (reporting currency, with its interval) next to the

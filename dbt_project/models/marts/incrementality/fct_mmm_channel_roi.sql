@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {#
     Incremental ROI per channel as the marketing-mix model measures it, per
     month and fiscal year the current fit covers completely:

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {#
     The current marketing-mix fit: its data window and granularity, how well
     it explains revenue (R², MAPE in sample and on the held-out final weeks),

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {#
     Each channel's steady-state response curve from the current fit: the
     incremental revenue per day a constant daily spend earns (credible
