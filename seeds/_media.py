@@ -85,7 +85,10 @@ def weekly_plan(channel: str, days: np.ndarray, calendar: Calendar) -> np.ndarra
 
 
 def channel_of_campaigns() -> dict[str, str]:
-    return {campaign.campaign_id: campaign.channel for campaign in CAMPAIGNS}
+    """Every campaign's channel, the planted unbudgeted one included: its spend moves revenue like any other."""
+    from seeds._authorisation import PLANTED_CAMPAIGNS  # _authorisation builds on _spend, which imports this module
+
+    return {campaign.campaign_id: campaign.channel for campaign in (*CAMPAIGNS, *PLANTED_CAMPAIGNS)}
 
 
 def daily_spend_rc(final: pd.DataFrame, rate_rc: Mapping[str, np.ndarray], days: np.ndarray) -> pd.DataFrame:
