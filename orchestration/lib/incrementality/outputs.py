@@ -12,20 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orchestration.lib.incrementality.curves import PARAMETERS, ResponseCurves
+from orchestration.lib.incrementality.curves import CURVE_DRAW_COLUMNS, PARAMETERS, ResponseCurves
 
 TRAILING_MONTHS = 12
-CURVE_DRAW_COLUMNS = (
-    "fit_id",
-    "channel",
-    "draw",
-    "saturation",
-    "beta",
-    "kappa",
-    "slope",
-    "lam",
-    "observed_max_daily_spend_rc",
-)
 
 
 def thin(draws: int, keep: int) -> np.ndarray:
