@@ -9,7 +9,8 @@
     from projected / (1 + the 90th percentile of e) to projected / (1 + the
     10th percentile). No closed horizon yet: no interval (null).
     The flat run rate (spend to date / days elapsed x days in the horizon)
-    is alongside, with its own backtest error.
+    is alongside, with its own backtest error. The backtest MAPEs are means of
+    exact (decimal) sums, so every build of the same data gives the same rows.
 #}
 
 with
@@ -79,8 +80,12 @@ backtest_errors as (
         percentile_cont(0.9) within group (
             order by (projected_spend_rc - final_spend_rc) / final_spend_rc
         ) as error_p90,
-        avg(absolute_pct_error) as mape,
-        avg(run_rate_absolute_pct_error) as run_rate_mape
+        -- means of exact sums: avg() over doubles adds them in an order that varies with
+        -- DuckDB's parallelism, so the last bits (and the mart's rows) would vary by build
+        {{ exact_sum('absolute_pct_error') }}
+        / nullif(count(absolute_pct_error), 0) as mape,
+        {{ exact_sum('run_rate_absolute_pct_error') }}
+        / nullif(count(run_rate_absolute_pct_error), 0) as run_rate_mape
     from pacing_backtest
     where horizon != 'month' and final_spend_rc > 0
     group by horizon
