@@ -95,7 +95,7 @@ def test_second_build_with_unchanged_inputs_reuses_the_fit(fitted: Pipeline) -> 
     with duckdb.connect(str(fitted.warehouse), read_only=True) as connection:
         before = connection.execute("select fit_id from marts.fct_mmm_fit_diagnostics").fetchone()
     # The same files would be a no-op run (nothing rebuilt at all); --force rebuilds, and the model reuses its fit.
-    second = run_cli(fitted.env, "run", "--force", "--log-level", "WARNING")
+    second = run_cli(fitted.env, "run", "--force", "--log-level", "INFO")  # the decision is logged at INFO
     assert second.returncode == 0
     assert "inputs unchanged" in second.stdout + second.stderr
     with duckdb.connect(str(fitted.warehouse), read_only=True) as connection:
