@@ -54,11 +54,15 @@ class LeastSpendScore:
         return 1.0 if possible <= 0 else (self.spend_now - self.spend_recommended) / possible
 
 
-def _aligned(truth: ResponseCurves, channels: tuple[str, ...]) -> ResponseCurves:
+def _true_problem(
+    truth: ResponseCurves, spec: ScenarioSpec, channels: tuple[str, ...], days: int, current_rc: np.ndarray
+) -> solver.Problem:
+    """The scenario's problem (its channels, window and bounds) over the true curves."""
     missing = set(channels) - set(truth.channels)
     if missing:
         raise ValueError(f"the truth has no curve for {sorted(missing)}")
-    return truth.subset(channels)
+    lower, upper = bounds_for(spec, channels, current_rc)
+    return solver.Problem(curves=truth.subset(channels), days=days, lower_rc=lower, upper_rc=upper)
 
 
 def score_reallocation(
@@ -70,9 +74,7 @@ def score_reallocation(
     recommended_rc: np.ndarray,
 ) -> ReallocationScore:
     """How much of the true optimum's uplift a same-total recommendation captures (same bounds)."""
-    curves = _aligned(truth, channels)
-    lower, upper = bounds_for(spec, channels, current_rc)
-    problem = solver.Problem(curves=curves, days=days, lower_rc=lower, upper_rc=upper)
+    problem = _true_problem(truth, spec, channels, days, current_rc)
     optimum = solver.maximise_revenue_at_total(problem, float(np.sum(recommended_rc)), current_rc)
     return ReallocationScore(
         true_revenue_now=problem.expected_revenue(current_rc),
@@ -91,9 +93,7 @@ def score_least_spend(
     recommended_rc: np.ndarray,
 ) -> LeastSpendScore:
     """How much true revenue a least-spend recommendation keeps and how much of the true saving it makes."""
-    curves = _aligned(truth, channels)
-    lower, upper = bounds_for(spec, channels, current_rc)
-    problem = solver.Problem(curves=curves, days=days, lower_rc=lower, upper_rc=upper)
+    problem = _true_problem(truth, spec, channels, days, current_rc)
     revenue_now = problem.expected_revenue(current_rc)
     optimum = solver.least_spend_for_revenue(problem, spec.revenue_multiple * revenue_now, current_rc)
     return LeastSpendScore(
