@@ -174,7 +174,7 @@ team_attribution as (
     select
         roi_by_campaign.period as fiscal_period,
         campaign_teams.owner_team,
-        sum(roi_by_campaign.conversions) as conversions,
+        {{ exact_sum('roi_by_campaign.conversions') }} as conversions,
         sum(roi_by_campaign.attributed_revenue_rc) as attributed_revenue_rc,
         sum(roi_by_campaign.attributed_margin_rc) as attributed_margin_rc
     from roi_by_campaign
