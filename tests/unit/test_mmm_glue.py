@@ -216,3 +216,17 @@ def test_a_fit_that_did_not_converge_fails_the_blocking_check() -> None:
     mape, agreement = quality_outcomes({"mape_holdout": 0.03}, lifts, settings)
     assert mape.passed and mape.severity == dg.AssetCheckSeverity.WARN
     assert not agreement.passed and agreement.value == 2.5 and agreement.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_model_accuracy_checks_are_targets_missed_or_not_measurable() -> None:
+    from orchestration.defs.incrementality.assets import quality_outcomes
+    from orchestration.lib.settings import IncrementalitySettings
+
+    settings = IncrementalitySettings()
+    lifts = pd.DataFrame({"lift_test_id": ["LT-1"], "z_score": [-2.5]})
+    mape, agreement = quality_outcomes({"mape_holdout": settings.max_holdout_mape * 2}, lifts, settings)
+    assert (mape.kind, mape.status) == ("target", "missed")
+    assert (agreement.kind, agreement.status) == ("target", "missed")
+    no_holdout, no_lift = quality_outcomes({}, lifts.iloc[:0], settings)
+    assert no_holdout.status == no_lift.status == "not_measurable"
+    assert no_holdout.value is None and no_holdout.description == "not measurable: no held-out weeks"

@@ -186,31 +186,36 @@ def convergence_outcome(diagnostics: dict[str, Any], settings: IncrementalitySet
 def quality_outcomes(
     diagnostics: dict[str, Any], lift_tests: pd.DataFrame, settings: IncrementalitySettings
 ) -> list[checks.CheckOutcome]:
+    """The model's accuracy targets (WARN, never blocking): held-out forecast error and lift-test agreement."""
     mape = diagnostics.get("mape_holdout")
     worst = float(lift_tests["z_score"].abs().max()) if len(lift_tests) else None
-    return [
-        checks.CheckOutcome(
-            name=HOLDOUT_MAPE,
-            passed=mape is not None and mape <= settings.max_holdout_mape,
+    holdout = (
+        checks.not_measurable(HOLDOUT_MAPE, "no held-out weeks", threshold=settings.max_holdout_mape)
+        if mape is None
+        else checks.target(
+            HOLDOUT_MAPE,
             value=mape,
             threshold=settings.max_holdout_mape,
-            severity=dg.AssetCheckSeverity.WARN,
-            description="not measurable: no held-out weeks"
-            if mape is None
-            else f"MAPE of the revenue forecast on the final {settings.holdout_weeks} held-out weeks: {mape:.1%}",
-        ),
-        checks.CheckOutcome(
-            name=LIFT_AGREEMENT,
-            passed=worst is not None and worst <= settings.max_lift_test_abs_z,
+            met=mape <= settings.max_holdout_mape,
+            description=f"MAPE of the revenue forecast on the final {settings.holdout_weeks} held-out weeks: "
+            f"{mape:.1%}",
+        )
+    )
+    agreement = (
+        checks.not_measurable(
+            LIFT_AGREEMENT, "no lift test on a modelled channel", threshold=settings.max_lift_test_abs_z
+        )
+        if worst is None
+        else checks.target(
+            LIFT_AGREEMENT,
             value=worst,
             threshold=settings.max_lift_test_abs_z,
-            severity=dg.AssetCheckSeverity.WARN,
-            description="not measurable: no lift test on a modelled channel"
-            if worst is None
-            else f"largest |z| between a lift test and the model over its window: {worst:.2f}",
+            met=worst <= settings.max_lift_test_abs_z,
+            description=f"largest |z| between a lift test and the model over its window: {worst:.2f}",
             details={"z_scores": dict(zip(lift_tests["lift_test_id"], lift_tests["z_score"].round(2), strict=True))},
-        ),
-    ]
+        )
+    )
+    return [holdout, agreement]
 
 
 def _skipped(reason: str, settings: IncrementalitySettings, name: str) -> list[checks.CheckOutcome]:
@@ -220,8 +225,8 @@ def _skipped(reason: str, settings: IncrementalitySettings, name: str) -> list[c
         checks.CheckOutcome(
             CONVERGENCE, True, None, settings.max_r_hat, dg.AssetCheckSeverity.ERROR, f"no new fit to check ({name})"
         ),
-        checks.CheckOutcome(HOLDOUT_MAPE, False, None, settings.max_holdout_mape, warn, "not measurable: no fit"),
-        checks.CheckOutcome(LIFT_AGREEMENT, False, None, settings.max_lift_test_abs_z, warn, "not measurable: no fit"),
+        checks.not_measurable(HOLDOUT_MAPE, "no fit", threshold=settings.max_holdout_mape),
+        checks.not_measurable(LIFT_AGREEMENT, "no fit", threshold=settings.max_lift_test_abs_z),
     ]
 
 
