@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import shutil
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class Case:
     outcomes: dict[str, dict[str, object]]  # file -> status, rows_read, rows_loaded, rows_rejected, message?
     rejected: list[tuple[str, int | None, str]] = field(default_factory=list)  # file, line, reason_code
     loaded_values: dict[str, object] = field(default_factory=dict)  # optional checks on what landed
+    spend_total: float | None = None  # spend of the case's files after restatements (source units), by hand
 
 
 def lines(*rows: str, newline: str = "\n") -> bytes:
@@ -97,6 +99,15 @@ def parquet_good(path: Path) -> None:
 def truncated_gzip() -> bytes:
     full = gzip.compress(fx(*(f"2025-03-{day:02d},EUR,USD,1.0{day % 10}" for day in range(1, 29))) * 50, mtime=0)
     return full[: len(full) // 2]
+
+
+def readable_records(compressed: bytes) -> int:
+    """Records after the header line in what a cut gzip yields before it breaks off (a partial last line counts)."""
+    text = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(compressed)
+    return len(text.split(b"\n")) - 1 - (1 if text.endswith(b"\n") else 0)
+
+
+TRUNCATED_RECORDS = readable_records(truncated_gzip())
 
 
 CASES: list[Case] = [
@@ -179,9 +190,10 @@ CASES: list[Case] = [
         "fx_rates",
         "file rejected",
         "CRLF and LF mixed in one file cannot be parsed reliably by DuckDB's reader: the file is rejected "
-        "with the reader's message, nothing of it is loaded.",
+        "with the reader's message and what to do; its 2 records (counted at newline bytes) are rejected rows.",
         {"fx.csv": (FX_HEADER + "\r\n2025-03-03,EUR,USD,1.08\n2025-03-04,EUR,USD,1.09\r\n").encode()},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "unreadable file")},
+        {"fx.csv": outcome("rejected", 2, 0, 2, "re-export it as comma-separated UTF-8")},
+        [("fx.csv", 2, "unreadable_file"), ("fx.csv", 3, "unreadable_file")],
     ),
     Case(
         "non_utf8_bytes",
@@ -196,9 +208,11 @@ CASES: list[Case] = [
         "non_utf8_header",
         "fx_rates",
         "file rejected",
-        "A header that is not UTF-8 cannot be matched to the contract: the file is rejected.",
+        "A header that is not UTF-8 cannot be matched to the contract: the file is rejected, its one record "
+        "counted and rejected (`invalid_encoding`), and the message says to re-export as UTF-8.",
         {"fx.csv": b"rate_d\xe9te,from_currency,to_currency,rate\n2025-03-03,EUR,USD,1.08\n"},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "not valid UTF-8")},
+        {"fx.csv": outcome("rejected", 1, 0, 1, "not valid UTF-8 (invalid continuation byte at byte 6): re-export")},
+        [("fx.csv", 2, "invalid_encoding")],
     ),
     Case(
         "quoted_newlines",
@@ -407,10 +421,10 @@ CASES: list[Case] = [
         "fractional_micros",
         "google_ads",
         "row rejected",
-        "cost_micros is an integer: 1234.5 is rejected rather than rounded.",
+        "cost_micros is an integer: 1234.5 is rejected as `not_whole_number` rather than rounded.",
         {"g.csv": google("2025-03-03,111,USD,1,Brand,1234.5,,,,", "2025-03-04,111,USD,1,Brand,1234,,,,")},
         {"g.csv": outcome("loaded", 2, 1, 1)},
-        [("g.csv", 2, "invalid_number")],
+        [("g.csv", 2, "not_whole_number")],
     ),
     Case(
         "bad_linkedin_urn",
@@ -461,9 +475,15 @@ CASES: list[Case] = [
         "fx_rates",
         "file rejected",
         "A gzip cut off mid-stream is unreadable: rejected with the reader's message, none of its rows loaded "
-        "(a file is loaded whole or not at all).",
+        "(a file is loaded whole or not at all); the records that could be decompressed before the cut are "
+        "counted and rejected, and the message says the stream is cut off.",
         {"fx.csv.gz": truncated_gzip()},
-        {"fx.csv.gz": outcome("rejected", 0, 0, 0, "unreadable file")},
+        {
+            "fx.csv.gz": outcome(
+                "rejected", TRUNCATED_RECORDS, 0, TRUNCATED_RECORDS, f"only its first {TRUNCATED_RECORDS} record(s)"
+            )
+        },
+        [("fx.csv.gz", line, "unreadable_file") for line in range(2, TRUNCATED_RECORDS + 2)],
     ),
     Case(
         "gzip_ok",
@@ -594,6 +614,7 @@ def write_case(case: Case) -> None:
         "files": case.outcomes,
         "rejected": [list(row) for row in case.rejected],
         "loaded_values": case.loaded_values,
+        "spend_total": case.spend_total,
     }
     (ROOT / case.name / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
 
