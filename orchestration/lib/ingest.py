@@ -655,6 +655,27 @@ def column_positions(header: list[str]) -> dict[str, int]:
     return positions
 
 
+def parquet_text_sql(column: str, parquet_type: str) -> str:
+    """A Parquet column as the text the CSV contract expects, where that is lossless.
+
+    ``parquet_type`` (DuckDB's name for it) only selects one of these fixed
+    templates. A timestamp with a time zone becomes ISO 8601 in UTC with
+    ``Z``; a timestamp without one at midnight is the date it holds (pandas
+    writes dates as datetimes) and otherwise keeps its time, without an offset,
+    so it is rejected as a date and as a timestamp. Everything else is its
+    DuckDB text: DATE ``2025-03-05``, DOUBLE ``10132.0`` (a whole number, see
+    ``whole_number_sql``), DECIMAL ``1.1000``, INTEGER ``7``.
+    """
+    if parquet_type == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime(timezone('UTC', {column}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    if parquet_type.startswith("TIMESTAMP"):  # TIMESTAMP, TIMESTAMP_S / _MS / _NS: no time zone
+        return (
+            f"case when cast({column} as time) = time '00:00:00' then strftime(cast({column} as date), '%Y-%m-%d') "
+            f"else cast({column} as varchar) end"
+        )
+    return f"cast({column} as varchar)"
+
+
 def _positional_names(count: int) -> str:
     return ", ".join(f"c{position}" for position in range(count))
 
@@ -705,9 +726,15 @@ class StagedFile:
         names = _positional_names(self.width)
         records, rejects = self.table("records"), self.table("rejects")
         if self.landing_file.is_parquet:
+            types = connection.execute("describe select * from read_parquet(?)", [path]).fetchall()
+            self.parquet_types = {position: str(row[1]) for position, row in enumerate(types)}
+            texts = ", ".join(
+                f"{parquet_text_sql(f'c{position}', parquet_type)} as c{position}"
+                for position, parquet_type in self.parquet_types.items()
+            )
             connection.execute(
                 f"create temp table {records} as select row_number() over () as _record_no, "
-                f"columns(*)::varchar, cast(null as varchar) as c{self.width} from read_parquet(?) as _file({names})",
+                f"{texts}, cast(null as varchar) as c{self.width} from read_parquet(?) as _file({names})",
                 [path],
             )
             self._create_empty_reader_rejects(connection)
@@ -864,7 +891,7 @@ class StagedFile:
 
     def drop(self, connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(f"drop view if exists {self.table('stage')}")
-        for name in ("records", "lines", "rejects", "reject_scans", "reject_lines", "reader_rejects"):
+        for name in ("records", "lines", "rejects", "reject_scans", "reject_lines", "reader_rejects", "parquet_types"):
             connection.execute(f"drop table if exists {self.table(name)}")
 
 
@@ -1094,9 +1121,23 @@ class SourceLoad:
             self._reject_file(landing_file, file_hash, f"unreadable file: {reason}; {RE_EXPORT}")
             return
         self.staged.append(staged)
+        if staged.parquet_types:
+            self._record_parquet_types(staged)
         missing = [c.header for c in self.spec.columns if c.required and c.header.lower() not in staged.positions]
         if missing:
             self.missing_columns[staged.index] = missing
+
+    def _record_parquet_types(self, staged: StagedFile) -> None:
+        """``_parquet_types_<i>``: each contract column's Parquet type, so a rejected value names it."""
+        table = staged.table("parquet_types")
+        self.connection.execute(f"create or replace temp table {table} (column_name varchar, parquet_type varchar)")
+        present = [
+            (column.header, staged.parquet_types[staged.positions[column.header.lower()]])
+            for column in self.spec.columns
+            if column.header.lower() in staged.positions
+        ]
+        if present:
+            self.connection.executemany(f"insert into {table} values (?, ?)", present)
 
     def _missing_columns_message(self, staged: StagedFile) -> str:
         """The missing columns, and what to do when the header is one field holding another separator."""
@@ -1291,6 +1332,14 @@ class SourceLoad:
         superseded_reason = quote_literal(
             f"{', '.join(spec.natural_key)} {REASON_TEXT[Reason.DUPLICATE_KEY_IN_FILE]} (line "
         )
+        type_note, type_join = "", ""
+        if staged.parquet_types:  # name the Parquet type of the column that failed
+            type_note = (
+                "|| coalesce(' (Parquet column ' || _types.column_name || ' is ' || _types.parquet_type || ')', '')"
+            )
+            type_join = (
+                f"left join {staged.table('parquet_types')} as _types on _types.column_name = _validated._column_name"
+            )
         self._insert_rejected(
             staged,
             f"""
@@ -1298,12 +1347,13 @@ class SourceLoad:
                 coalesce(_validated._column_name, ?) as column_name,
                 coalesce(_validated._reason_code, ?) as reason_code,
                 coalesce({rejection_message_sql(spec)}, {superseded_reason} || _superseded._last_line || ')')
-                    as reason,
+                    {type_note} as reason,
                 _raw.raw_content
             from (select * from _validated where _file_index = {index}) as _validated
             join {staged.raw_records_sql(rejected_here)} as _raw using (_record_no)
             join (select * from _batch where _file_index = {index}) as _batch using (_record_no)
             left join (select * from _superseded where _file_index = {index}) as _superseded using (_record_no)
+            {type_join}
             """,
             [", ".join(spec.natural_key), Reason.DUPLICATE_KEY_IN_FILE.value],
         )

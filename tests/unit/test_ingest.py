@@ -455,3 +455,72 @@ def test_rejected_raw_content_is_capped_with_its_original_length(db, landing):
     (raw_content,) = db.execute("select raw_content from audit.rejected_rows").fetchone()
     original = f"2025-03-03,111,USD,1,{long_name},1000,,,,"
     assert raw_content == original[:100] + f" … [truncated: {len(original)} characters]"
+
+
+def test_parquet_columns_are_coerced_when_lossless_and_named_with_their_type_when_not(db, landing):
+    import numpy as np
+    import pandas as pd
+
+    folder = landing / GOOGLE.folder
+    folder.mkdir(parents=True)
+    frame = pd.DataFrame(
+        {
+            "segments.date": pd.to_datetime(
+                ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04 10:30"], format="ISO8601"
+            ),
+            "customer.id": ["111"] * 4,
+            "customer.currency_code": ["USD"] * 4,
+            "campaign.id": ["1", "2", "3", "4"],
+            "campaign.name": ["Brand"] * 4,
+            "metrics.cost_micros": [10132000000.0, 2.5e6, 3e6, 4e6],  # float64, as pandas writes it
+            "metrics.impressions": np.array([100, 200, 300, 400], dtype="int32"),
+            "metrics.clicks": [7.0, 8.0, 9.5, 1.0],
+            "metrics.conversions": [1.5, 0.0, 0.0, 0.0],
+            "metrics.conversions_value": [30.25, 0.0, 0.0, 0.0],
+        }
+    )
+    frame.to_parquet(folder / "g.parquet")
+    report = load(db, landing)
+    assert counts(report)["g.parquet"] == (FILE_STATUS_LOADED, 4, 2, 2)
+    rows = db.execute(
+        "select segments_date::varchar, campaign_id, metrics_cost_micros, metrics_impressions, metrics_clicks "
+        "from raw.google_ads order by 1"
+    ).fetchall()
+    assert rows == [("2025-03-01", "1", 10132000000, 100, 7), ("2025-03-02", "2", 2500000, 200, 8)]
+    reasons = db.execute("select line_number, reason_code, reason from audit.rejected_rows order by 1").fetchall()
+    assert reasons == [
+        (
+            3,
+            "not_whole_number",
+            "metrics.clicks is not a whole number (got '9.5') (Parquet column metrics.clicks is DOUBLE)",
+        ),
+        (
+            4,
+            "invalid_date",
+            "segments.date is not a YYYY-MM-DD date (got '2025-03-04 10:30:00') "
+            "(Parquet column segments.date is TIMESTAMP)",
+        ),
+    ]
+
+
+def test_parquet_timestamps_with_a_time_zone_load_as_instants(db, landing):
+    import pandas as pd
+
+    folder = landing / TOUCHPOINTS.folder
+    folder.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "touchpoint_id": ["t1"],
+            "anonymous_id": ["a1"],
+            "customer_id": [None],
+            "occurred_at": pd.to_datetime(["2025-03-01 14:05"]).tz_localize("Europe/Paris"),
+            "utm_source": ["google"],
+            "utm_medium": ["cpc"],
+            "utm_campaign": ["brand"],
+            "touch_type": ["click"],
+        }
+    ).to_parquet(folder / "t.parquet")
+    report = load(db, landing, spec=TOUCHPOINTS)
+    assert counts(report)["t.parquet"] == (FILE_STATUS_LOADED, 1, 1, 0)
+    instant = db.execute("select strftime(occurred_at at time zone 'UTC', '%Y-%m-%d %H:%M') from raw.touchpoints")
+    assert instant.fetchall() == [("2025-03-01 13:05",)]
