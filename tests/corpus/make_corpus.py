@@ -110,6 +110,35 @@ def readable_records(compressed: bytes) -> int:
 TRUNCATED_RECORDS = readable_records(truncated_gzip())
 
 
+def linkedin(*rows: str) -> bytes:
+    return lines(LINKEDIN_HEADER, *rows)
+
+
+def utf16(text: bytes, codec: str, bom: bytes = b"") -> bytes:
+    return bom + text.decode().encode(codec)
+
+
+def parquet_of(select_sql: str) -> Callable[[Path], None]:
+    """A Parquet file written by DuckDB from ``select_sql`` (typed columns, exact Parquet types)."""
+
+    def write(path: Path) -> None:
+        with duckdb.connect() as connection:
+            connection.execute(f"copy ({select_sql}) to '{path}' (format parquet)")
+
+    return write
+
+
+GOOGLE_PARQUET_COLUMNS = (
+    '"segments.date", "customer.id", "customer.currency_code", "campaign.id", "campaign.name", '
+    '"metrics.cost_micros", "metrics.impressions", "metrics.clicks", "metrics.conversions", '
+    '"metrics.conversions_value"'
+)
+LINKEDIN_PARQUET_COLUMNS = (
+    "day, account_id, account_currency, campaign_urn, campaign_name, cost_in_local_currency, impressions, clicks, "
+    "external_website_conversions"
+)
+
+
 CASES: list[Case] = [
     Case(
         "missing_required_column",
@@ -557,9 +586,9 @@ CASES: list[Case] = [
         "fx_rates",
         "file rejected",
         "A European export with ';' has one column named after the whole header: required columns are "
-        "missing, so every row is rejected and the file marked rejected.",
+        "missing, so every row is rejected and the file marked rejected; the message says to re-export with ','.",
         {"fx.csv": lines("rate_date;from_currency;to_currency;rate", "2025-03-03;EUR;USD;1,08")},
-        {"fx.csv": outcome("rejected", 1, 0, 1, "rate_date")},
+        {"fx.csv": outcome("rejected", 1, 0, 1, "looks ';'-separated: re-export with ',' as the separator")},
         [("fx.csv", 2, "missing_columns")],
     ),
     Case(
@@ -594,6 +623,234 @@ CASES: list[Case] = [
             "fx.csv": fx("2025-03-03,EUR,USD,1.08"),
         },
         {"fx.csv": outcome("loaded", 1, 1, 0)},
+    ),
+    # ----------------------------------------------------------------- issue 17, part "reading":
+    # content sniffed rather than names trusted, whole numbers written as floats, Parquet types,
+    # and every line of a rejected file counted.
+    Case(
+        "utf16_le_with_bom",
+        "google_ads",
+        "loaded",
+        "UTF-16 LE with a byte order mark (Excel's 'Unicode text', CRLF): transcoded to UTF-8 in chunks and "
+        "loaded; the file's message says how it was read.",
+        {
+            "g.csv": utf16(
+                lines(
+                    GOOGLE_HEADER,
+                    "2025-03-03,111,USD,1,Brand,1500000,100,7,1,10",
+                    "2025-03-04,111,USD,1,Brand,2500000,120,9,0,0",
+                    newline="\r\n",
+                ),
+                "utf-16-le",
+                b"\xff\xfe",
+            )
+        },
+        {"g.csv": outcome("loaded", 2, 2, 0, "read as UTF-16-LE")},
+        spend_total=4.0,  # 1.5 + 2.5
+    ),
+    Case(
+        "utf16_be_with_bom",
+        "linkedin_ads",
+        "loaded",
+        "UTF-16 BE with a byte order mark: transcoded and loaded.",
+        {
+            "l.csv": utf16(
+                linkedin(
+                    "2025-03-03,508,GBP,urn:li:sponsoredCampaign:12345,B2B,10.50,100,3,0",
+                    "2025-03-04,508,GBP,urn:li:sponsoredCampaign:12345,B2B,20.25,,,",
+                ),
+                "utf-16-be",
+                b"\xfe\xff",
+            )
+        },
+        {"l.csv": outcome("loaded", 2, 2, 0, "read as UTF-16-BE")},
+        spend_total=30.75,  # 10.50 + 20.25
+    ),
+    Case(
+        "utf16_without_bom",
+        "google_ads",
+        "file rejected",
+        "UTF-16 without a byte order mark: its byte order would be a guess, so the file is rejected saying so "
+        "and what to do; its 2 records are counted at the newline bytes and rejected (`invalid_encoding`).",
+        {
+            "g.csv": utf16(
+                google("2025-03-03,111,USD,1,Brand,1500000,,,,", "2025-03-04,111,USD,1,Brand,2500000,,,,"),
+                "utf-16-le",
+            )
+        },
+        {"g.csv": outcome("rejected", 2, 0, 2, "UTF-16 without a byte order mark")},
+        [("g.csv", 2, "invalid_encoding"), ("g.csv", 3, "invalid_encoding")],
+        spend_total=0.0,
+    ),
+    Case(
+        "gzip_content_under_csv_name",
+        "google_ads",
+        "loaded",
+        "Gzip content named `.csv` is recognised by its magic bytes and loaded; the message notes it.",
+        {
+            "g.csv": gzip.compress(
+                google("2025-03-03,111,USD,1,Brand,1500000,,,,", "2025-03-04,111,USD,1,Brand,2500000,,,,"), mtime=0
+            )
+        },
+        {"g.csv": outcome("loaded", 2, 2, 0, "gzip content")},
+        spend_total=4.0,
+    ),
+    Case(
+        "plain_text_under_csv_gz_name",
+        "google_ads",
+        "loaded",
+        "Plain CSV named `.csv.gz` (no gzip magic bytes) is read as text and loaded; the message notes it.",
+        {"g.csv.gz": google("2025-03-03,111,USD,1,Brand,1500000,,,,")},
+        {"g.csv.gz": outcome("loaded", 1, 1, 0, "not compressed despite the .gz suffix")},
+        spend_total=1.5,
+    ),
+    Case(
+        "cr_only_line_endings",
+        "fx_rates",
+        "row rejected",
+        "Old-Mac CR-only line endings are read (rewritten to LF in chunks); line numbers stay physical: the bad "
+        "rate is reported on line 3.",
+        {
+            "fx.csv": lines(
+                FX_HEADER, "2025-03-03,EUR,USD,1.08", "2025-03-04,EUR,USD,abc", "2025-03-05,EUR,USD,1.1", newline="\r"
+            )
+        },
+        {"fx.csv": outcome("loaded", 3, 2, 1, "CR line endings")},
+        [("fx.csv", 3, "invalid_number")],
+    ),
+    Case(
+        "excel_sep_comma_line",
+        "google_ads",
+        "row rejected",
+        "Excel's `sep=,` first line is skipped; line numbers stay physical (header on line 2, the bad row on 4).",
+        {
+            "g.csv": b"sep=,\n"
+            + google(
+                "2025-03-03,111,USD,1,Brand,1500000,,,,",
+                "2025-03-04,111,USD,1,Brand,abc,,,,",
+                "2025-03-05,111,USD,1,Brand,2500000,,,,",
+            )
+        },
+        {"g.csv": outcome("loaded", 3, 2, 1, "sep=,")},
+        [("g.csv", 4, "invalid_number")],
+        spend_total=4.0,  # lines 3 and 5
+    ),
+    Case(
+        "excel_sep_semicolon_line",
+        "linkedin_ads",
+        "row rejected",
+        "`sep=;` first: the file is read with ';' as the delimiter; a decimal comma is then one field and "
+        "still not a number (line 4), the other rows load.",
+        {
+            "l.csv": lines(
+                "sep=;",
+                LINKEDIN_HEADER.replace(",", ";"),
+                "2025-03-03;508;GBP;urn:li:sponsoredCampaign:12345;B2B;10.50;100;3;0",
+                "2025-03-04;508;GBP;urn:li:sponsoredCampaign:12345;B2B;20,25;;;",
+                "2025-03-05;508;GBP;urn:li:sponsoredCampaign:12345;B2B;5;;;",
+            )
+        },
+        {"l.csv": outcome("loaded", 3, 2, 1, "sep=;")},
+        [("l.csv", 4, "invalid_number")],
+        spend_total=15.5,  # 10.50 + 5
+    ),
+    Case(
+        "float_counts_in_csv",
+        "google_ads",
+        "loaded",
+        "Counts and micros written as floats (`100.0`, `2.5e6`, as pandas and spreadsheets write them) are "
+        "the integers they equal.",
+        {
+            "g.csv": google(
+                "2025-03-03,111,USD,1,Brand,1500000.0,100.0,7.0,1,10",
+                "2025-03-04,111,USD,1,Brand,2.5e6,1.2e2,9,0,0",
+            )
+        },
+        {"g.csv": outcome("loaded", 2, 2, 0)},
+        loaded_values={"metrics_cost_micros": 2500000, "metrics_impressions": 120},
+        spend_total=4.0,
+    ),
+    Case(
+        "fractional_count",
+        "google_ads",
+        "row rejected",
+        "A true fraction in a count column (`7.5` clicks) is rejected as `not_whole_number`, not rounded.",
+        {"g.csv": google("2025-03-03,111,USD,1,Brand,1500000,100,7.5,1,10", "2025-03-04,111,USD,1,Brand,2500000,,,,")},
+        {"g.csv": outcome("loaded", 2, 1, 1)},
+        [("g.csv", 2, "not_whole_number")],
+        spend_total=2.5,
+    ),
+    Case(
+        "parquet_float_counts",
+        "google_ads",
+        "loaded",
+        "Parquet from pandas: micros, impressions and clicks as DOUBLE (`1500000.0`); whole values load as "
+        "BIGINT, and a DOUBLE 10132.0 is the integer 10132.",
+        {
+            "g.parquet": parquet_of(
+                "select * from (values "
+                "(date '2025-03-03', '111', 'USD', '1', 'Brand', 1500000.0::double, 10132.0::double, 7.0::double, "
+                "1.0::double, 10.0::double), "
+                "(date '2025-03-04', '111', 'USD', '1', 'Brand', 2500000.0::double, 120.0::double, 9.0::double, "
+                f"0.0::double, 0.0::double)) as t({GOOGLE_PARQUET_COLUMNS})"
+            )
+        },
+        {"g.parquet": outcome("loaded", 2, 2, 0)},
+        loaded_values={"metrics_impressions": 10132},
+        spend_total=4.0,
+    ),
+    Case(
+        "parquet_float_spend_and_date_types",
+        "linkedin_ads",
+        "loaded",
+        "Parquet with the day as a TIMESTAMP at midnight (how pandas writes dates), spend as DOUBLE, counts as "
+        "INTEGER (int32) and the account id as BIGINT: each is coerced to the contract's text losslessly.",
+        {
+            "l.parquet": parquet_of(
+                "select * from (values "
+                "(timestamp '2025-03-03 00:00:00', 508::bigint, 'GBP', 'urn:li:sponsoredCampaign:12345', 'B2B', "
+                "10.5::double, 100::integer, 3::integer, 0.0::double), "
+                "(timestamp '2025-03-04 00:00:00', 508::bigint, 'GBP', 'urn:li:sponsoredCampaign:12345', 'B2B', "
+                f"20.25::double, 200::integer, 4::integer, 1.0::double)) as t({LINKEDIN_PARQUET_COLUMNS})"
+            )
+        },
+        {"l.parquet": outcome("loaded", 2, 2, 0)},
+        loaded_values={"impressions": 200},
+        spend_total=30.75,
+    ),
+    Case(
+        "parquet_lossy_columns",
+        "google_ads",
+        "row rejected",
+        "Parquet values that cannot be coerced without loss are rejected naming the column and its Parquet "
+        "type: a DOUBLE 9.5 in `metrics.clicks` (`not_whole_number`, '... (Parquet column metrics.clicks is "
+        "DOUBLE)'), and a VARCHAR date '03/04/2025' in `segments.date` (`invalid_date`, naming VARCHAR).",
+        {
+            "g.parquet": parquet_of(
+                "select * from (values "
+                "('2025-03-03', '111', 'USD', '1', 'Brand', 1500000.0::double, 100.0::double, 7.0::double, "
+                "null::double, null::double), "
+                "('2025-03-03', '111', 'USD', '2', 'Brand', 2500000.0::double, 100.0::double, 9.5::double, "
+                "null::double, null::double), "
+                "('03/04/2025', '111', 'USD', '3', 'Brand', 3000000.0::double, 100.0::double, 1.0::double, "
+                f"null::double, null::double)) as t({GOOGLE_PARQUET_COLUMNS})"
+            )
+        },
+        {"g.parquet": outcome("loaded", 3, 1, 2)},
+        [("g.parquet", 2, "not_whole_number"), ("g.parquet", 3, "invalid_date")],
+        spend_total=1.5,
+    ),
+    Case(
+        "binary_garbage",
+        "google_ads",
+        "file rejected",
+        "Binary content under a `.csv` name: rejected ('binary content, not CSV text'); its 3 records after the "
+        "first line (counted at the newline bytes, the last one without a newline) are rejected rows with their "
+        "bytes escaped.",
+        {"g.csv": b"\x00\x01\xff\xfe\x80PK\x03\x04\n\x9c\x00\x10\n\x00\x00\x89PNG\n\x07\x08\xfa"},
+        {"g.csv": outcome("rejected", 3, 0, 3, "binary content, not CSV text")},
+        [("g.csv", 2, "unreadable_file"), ("g.csv", 3, "unreadable_file"), ("g.csv", 4, "unreadable_file")],
+        spend_total=0.0,
     ),
 ]
 
