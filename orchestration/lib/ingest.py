@@ -494,6 +494,13 @@ UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 # Excel's first line naming the separator; only these separators are accepted.
 SEPARATOR_LINE = re.compile(r"sep=([,;\t|])", re.IGNORECASE)
 SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "a tab", "|": "'|'"}
+# SQL for each accepted separator and the regular expression of characters that force quoting with it.
+SEPARATOR_SQL = {
+    ",": ("','", "'[,\"\\n\\r]'"),
+    ";": ("';'", "'[;\"\\n\\r]'"),
+    "\t": ("chr(9)", "'[\\t\"\\n\\r]'"),
+    "|": ("'|'", "'[|\"\\n\\r]'"),
+}
 TRANSCODE_CHUNK = 1 << 20
 RE_EXPORT = "re-export it as comma-separated UTF-8 text"
 EMPTY_FILE_MESSAGE = "empty file: no header row; export the file with its header line"
@@ -875,12 +882,16 @@ class StagedFile:
         )
 
     def raw_records_sql(self, selection: str) -> str:
-        """Records ``_record_no in (selection)`` rendered back as CSV lines: ``(_record_no, raw_content)``."""
+        """Records ``_record_no in (selection)`` rendered back as CSV lines: ``(_record_no, raw_content)``.
+
+        A file read with another separator (Excel's ``sep=;``) is rendered with it, as it was written.
+        """
         quote = "'\"'"
+        separator, needs_quotes = SEPARATOR_SQL[self.sniffed.delimiter]
         rendered = (
             f"array_to_string(list_transform(_fields, lambda x: case when x is null then '' "
-            f"when regexp_matches(x, '[,\"\\n\\r]') then {quote} || replace(x, {quote}, {quote} || {quote}) "
-            f"|| {quote} else x end), ',')"
+            f"when regexp_matches(x, {needs_quotes}) then {quote} || replace(x, {quote}, {quote} || {quote}) "
+            f"|| {quote} else x end), {separator})"
         )
         return (
             f"(select _record_no, {rendered} as raw_content from (select _record_no, "
@@ -966,6 +977,24 @@ class RejectedFile:
             [str(content)],
         )
         return _scalar(connection, f"select count(*) from {self.table}")
+
+    def stage_counted_records(self, connection: duckdb.DuckDBPyConnection, content: Path) -> int:
+        """The same records, counted from newline bytes read in chunks, when the content cannot be kept."""
+        newlines, last = 0, b""
+        with content.open("rb") as handle:
+            while chunk := handle.read(TRANSCODE_CHUNK):
+                newlines += chunk.count(b"\n")
+                last = chunk
+        # what follows the last newline is a record unless empty (or a UTF-16 LE line ending's NUL)
+        tail = last.rsplit(b"\n", 1)[-1] if b"\n" in last else last
+        lines = newlines + (1 if tail not in (b"", b"\x00") else 0)
+        connection.execute(
+            f"create or replace temp table {self.table} as select line_number, "
+            "'(content not kept: the file is too large to split into lines)' as raw_content "
+            "from range(2, ? + 1) as lines(line_number)",
+            [max(lines, 1)],
+        )
+        return max(lines - 1, 0)
 
 
 def _existing_record(connection: duckdb.DuckDBPyConnection, source: str, file_hash: str) -> tuple[str, str] | None:
@@ -1066,7 +1095,11 @@ class SourceLoad:
         if landing_file.size_bytes and _has_gzip_magic(landing_file.path):
             content = self._scratch_path(f"gunzipped_{rejected_file.index}")
             complete = gunzip_readable_part(landing_file.path, content)
-        records = rejected_file.stage_physical_records(self.connection, content)
+        try:
+            records = rejected_file.stage_physical_records(self.connection, content)
+        except duckdb.Error as error:  # e.g. too large to split in memory: count newline bytes in chunks
+            log.warning("%s: records of a rejected file counted without their content: %s", landing_file.name, error)
+            records = rejected_file.stage_counted_records(self.connection, content)
         if not complete:
             rejected_file.message = (
                 f"{message}; the gzip stream is cut off or corrupt: only its first {records} record(s) after the "

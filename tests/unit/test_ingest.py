@@ -524,3 +524,37 @@ def test_parquet_timestamps_with_a_time_zone_load_as_instants(db, landing):
     assert counts(report)["t.parquet"] == (FILE_STATUS_LOADED, 1, 1, 0)
     instant = db.execute("select strftime(occurred_at at time zone 'UTC', '%Y-%m-%d %H:%M') from raw.touchpoints")
     assert instant.fetchall() == [("2025-03-01 13:05",)]
+
+
+def test_a_rejected_line_of_a_semicolon_file_keeps_its_own_separator(db, landing):
+    text = f"sep=;\n{FX_HEADER.replace(',', ';')}\n2025-03-03;EUR;USD;1,08\n"
+    write_bytes(landing, FX.folder, "fx.csv", text.encode())
+    load(db, landing, spec=FX)
+    assert db.execute("select raw_content from audit.rejected_rows").fetchall() == [
+        ("2025-03-03;EUR;USD;1,08",)
+    ]  # as written
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"h\nr1\nr2\n",
+        b"h\nr1\nr2",
+        b"h\r\nr1\r\n\r\nr3\r\n",
+        b"only a header",
+        b"h\n",
+        f"{FX_HEADER}\n2025-03-03,EUR,USD,1.08\n".encode("utf-16-le"),
+        b"\x00\x01\n\x9c\n\n\x07",
+    ],
+)
+def test_records_counted_from_newline_bytes_match_the_records_split_in_duckdb(db, tmp_path, content):
+    from orchestration.lib.ingest import Reason, RejectedFile
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    landing_file = discover_files(tmp_path)[0]
+    split = RejectedFile(0, landing_file, "h", Reason.UNREADABLE_FILE, "m").stage_physical_records(db, path)
+    counted = RejectedFile(1, landing_file, "h", Reason.UNREADABLE_FILE, "m").stage_counted_records(db, path)
+    assert split == counted
+    lines = db.execute("select count(*), min(line_number), max(line_number) from _rejected_file_1").fetchone()
+    assert lines == (counted, 2 if counted else None, counted + 1 if counted else None)
