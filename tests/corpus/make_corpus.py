@@ -178,17 +178,19 @@ CASES: list[Case] = [
         "empty_file",
         "fx_rates",
         "file rejected",
-        "A zero-byte file has no header: rejected with a message, nothing read.",
+        "A zero-byte file has no header: rejected with a message saying to export it with its header line; "
+        "it has no records, so nothing is read.",
         {"fx.csv": b""},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file")},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file: no header row; export the file with its header line")},
     ),
     Case(
         "only_a_byte_order_mark",
         "fx_rates",
         "file rejected",
-        "A file holding only a UTF-8 BOM has no header either.",
+        "A file holding only a UTF-8 BOM has no header either: its one physical line is the (empty) header "
+        "line, so no record is counted.",
         {"fx.csv": b"\xef\xbb\xbf"},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file")},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file: no header row; export the file with its header line")},
     ),
     Case(
         "header_only",
