@@ -398,7 +398,7 @@ def test_cr_only_line_endings_load_with_physical_line_numbers(db, landing):
     assert rejected(db) == [("fx.csv", 3, "invalid_number")]
 
 
-@pytest.mark.parametrize("separator", [",", ";"])
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
 def test_excel_separator_line_is_skipped_and_line_numbers_stay_physical(db, landing, separator):
     rows = ["2025-03-03,EUR,USD,1.08", "2025-03-04,EUR,USD,abc", '2025-03-05,"EUR,USD,1.1', "2025-03-06,EUR,USD,1.2"]
     text = f"sep={separator}\n" + "\n".join(line.replace(",", separator) for line in [FX_HEADER, *rows]) + "\n"
