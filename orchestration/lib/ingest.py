@@ -21,10 +21,15 @@ file paths and every other value travel as bound parameters.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
 import logging
+import re
+import shutil
+import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,9 +70,11 @@ class Reason(StrEnum):
     NEGATIVE_AMOUNT = "negative_amount"
     NON_POSITIVE_RATE = "non_positive_rate"
     AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+    NOT_WHOLE_NUMBER = "not_whole_number"
     DUPLICATE_KEY_IN_FILE = "duplicate_key_in_file"
     # file-level: every row of the file is rejected with this reason
     MISSING_COLUMNS = "missing_columns"
+    UNREADABLE_FILE = "unreadable_file"
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -87,8 +94,10 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NEGATIVE_AMOUNT: "is negative",
     Reason.NON_POSITIVE_RATE: "is not a positive rate",
     Reason.AMOUNT_OUT_OF_RANGE: "is implausibly large",
+    Reason.NOT_WHOLE_NUMBER: "is not a whole number",
     Reason.DUPLICATE_KEY_IN_FILE: "repeats a natural key that a later line of the same file restates",
     Reason.MISSING_COLUMNS: "file lacks required column(s)",
+    Reason.UNREADABLE_FILE: "file could not be read",
 }
 
 FIELD_COUNT_TEXT = {
@@ -185,6 +194,14 @@ class LandingError(Exception):
     """A problem with the landing zone itself (not with a file's content)."""
 
 
+class FileRejectedError(LandingError):
+    """A file that cannot be read as a whole; ``reason`` is the reason of each of its records."""
+
+    def __init__(self, message: str, reason: Reason = Reason.UNREADABLE_FILE) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -252,6 +269,24 @@ class ColumnRules:
     valid: str
     failures: tuple[tuple[str, Reason], ...]
     fallback: Reason
+
+
+def whole_number_sql(value: str) -> str:
+    """BIGINT of the text ``value`` when it is a whole number, however written; else NULL.
+
+    Integers are cast directly. A number written as a float (``10132.0``,
+    ``1.0132e4``, as pandas and spreadsheets write counts) is the integer it
+    equals, read exactly through a DECIMAL (a DOUBLE is not exact above 2^53);
+    a true fraction (``10132.5``) stays NULL and is rejected as not whole.
+    """
+    exact = f"try_cast({value} as decimal(38, 9))"
+    return (
+        f"case when {_full_match(value, INTEGER_PATTERN)} then try_cast({value} as bigint) "
+        f"when {_full_match(value, DECIMAL_PATTERN)} then case "
+        f"when {exact} = trunc({exact}) then try_cast(trunc({exact}) as bigint) "
+        f"when {exact} is null and try_cast({value} as double) = trunc(try_cast({value} as double)) "
+        f"then try_cast(try_cast({value} as double) as bigint) end end"
+    )
 
 
 def column_rules(column: Column, value: str, settings: IngestionSettings) -> ColumnRules:
@@ -324,15 +359,17 @@ def column_rules(column: Column, value: str, settings: IngestionSettings) -> Col
             Reason.NON_POSITIVE_RATE if kind is Kind.RATE else Reason.INVALID_NUMBER,
         )
     elif kind in (Kind.COUNT, Kind.MICROS):
-        typed = f"try_cast({value} as bigint)"
+        typed = whole_number_sql(value)
         limit = f"{max_amount} * 1e6" if kind is Kind.MICROS else "9e18"
+        as_double = f"try_cast({value} as double)"
         rules = ColumnRules(
             typed,
-            f"{_full_match(value, INTEGER_PATTERN)} and {typed} >= 0 and {typed} <= {limit}",
+            f"{typed} >= 0 and {typed} <= {limit}",
             (
                 too_long,
-                (f"not {_full_match(value, INTEGER_PATTERN)}", Reason.INVALID_NUMBER),
-                (f"{typed} is null or abs(try_cast({value} as double)) > {limit}", Reason.AMOUNT_OUT_OF_RANGE),
+                (f"not {_full_match(value, DECIMAL_PATTERN)} or {as_double} is null", Reason.INVALID_NUMBER),
+                (f"{as_double} <> trunc({as_double})", Reason.NOT_WHOLE_NUMBER),
+                (f"{typed} is null or abs({as_double}) > {limit}", Reason.AMOUNT_OUT_OF_RANGE),
                 (f"{typed} < 0", Reason.NEGATIVE_AMOUNT),
             ),
             Reason.INVALID_NUMBER,
@@ -430,6 +467,14 @@ def rejection_message_sql(spec: SourceSpec) -> str:
     return f"coalesce({shape}, nullif(concat_ws('; ', {', '.join(messages)}), ''))"
 
 
+def capped_raw_content_sql(expression: str) -> str:
+    """``expression`` cut to the first N characters (two bound parameters, both N) with its full length noted."""
+    return (
+        f"case when length({expression}) > ? then left({expression}, ?) || ' … [truncated: ' || "
+        f"length({expression}) || ' characters]' else {expression} end"
+    )
+
+
 def load_currency_codes(connection: duckdb.DuckDBPyConnection, seed: Path = CURRENCY_SEED) -> None:
     """Put the ISO 4217 codes (the dbt seed, one source of truth) in ``_iso_currencies``."""
     if not seed.exists():
@@ -441,8 +486,160 @@ def load_currency_codes(connection: duckdb.DuckDBPyConnection, seed: Path = CURR
     )
 
 
-def read_header(connection: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> list[str]:
-    """The file's column names, in file order (a UTF-8 BOM is dropped).
+# --------------------------------------------------------------------------- sniffing
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+# Excel's first line naming the separator; only these separators are accepted.
+SEPARATOR_LINE = re.compile(r"sep=([,;\t|])", re.IGNORECASE)
+SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "a tab", "|": "'|'"}
+# SQL for each accepted separator and the regular expression of characters that force quoting with it.
+SEPARATOR_SQL = {
+    ",": ("','", "'[,\"\\n\\r]'"),
+    ";": ("';'", "'[;\"\\n\\r]'"),
+    "\t": ("chr(9)", "'[\\t\"\\n\\r]'"),
+    "|": ("'|'", "'[|\"\\n\\r]'"),
+}
+TRANSCODE_CHUNK = 1 << 20
+RE_EXPORT = "re-export it as comma-separated UTF-8 text"
+EMPTY_FILE_MESSAGE = "empty file: no header row; export the file with its header line"
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """How a CSV landing file is read, decided from its first bytes (content, not its name).
+
+    ``is_gzip``: gzip magic bytes, whatever the suffix says; ``encoding``:
+    'utf-8' or a BOM-marked 'utf-16-le' / 'utf-16-be'; ``cr_only``: old-Mac
+    line endings; ``delimiter`` and ``lines_before_header`` come from Excel's
+    ``sep=<c>`` first line, which is skipped (line numbers stay physical).
+    """
+
+    is_gzip: bool = False
+    encoding: str = "utf-8"
+    cr_only: bool = False
+    delimiter: str = ","
+    lines_before_header: int = 0
+    header_line: str = ""
+
+    @property
+    def needs_transcoding(self) -> bool:
+        """DuckDB reads UTF-8 with LF or CRLF; anything else is rewritten to that first, in chunks."""
+        return self.encoding != "utf-8" or self.cr_only
+
+    def notes(self) -> list[str]:
+        """What was accepted that the name or a plain reading would not have said."""
+        notes = []
+        if self.encoding != "utf-8":
+            notes.append(f"read as {self.encoding.upper()} (byte order mark)")
+        if self.cr_only:
+            notes.append("old-Mac CR line endings")
+        if self.lines_before_header:
+            notes.append(f"Excel 'sep={self.delimiter}' line skipped")
+        return notes
+
+
+def _leading_content(path: Path, is_gzip: bool, size: int) -> bytes:
+    """Up to ``size`` bytes of the file's content (decompressed as far as the gzip stream allows)."""
+    with path.open("rb") as handle:
+        if not is_gzip:
+            return handle.read(size)
+        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        content = b""
+        while len(content) < size:
+            chunk = handle.read(1 << 16)
+            if not chunk:
+                break
+            try:
+                content += decompressor.decompress(chunk, size - len(content))
+            except zlib.error:
+                break
+        return content
+
+
+def _looks_like_utf16_without_bom(head: bytes) -> bool:
+    """ASCII text in UTF-16 has a NUL in every other byte: most even or most odd bytes are NUL."""
+    sample = head[:4096]
+    if len(sample) < 4:
+        return False
+    halves = (sample[0::2], sample[1::2])
+    return any(half.count(0) >= 0.8 * len(half) for half in halves) and not all(
+        half.count(0) >= 0.8 * len(half) for half in halves
+    )
+
+
+def sniff_file(landing_file: LandingFile) -> Sniffed:
+    """Decide how to read a CSV landing file from its first bytes; FileRejectedError when no reading is safe.
+
+    Accepted: gzip by its magic bytes (a ``.csv.gz`` of plain text too), a
+    BOM-marked UTF-8 or UTF-16 file, CR-only line endings, Excel's ``sep=``
+    first line. Rejected with what to do: UTF-16 without a BOM, binary
+    content, a header that is not UTF-8.
+    """
+    with landing_file.path.open("rb") as handle:
+        magic = handle.read(2)
+    is_gzip = magic == GZIP_MAGIC
+    head = _leading_content(landing_file.path, is_gzip, MAX_HEADER_BYTES)
+    encoding = "utf-8"
+    for bom, name in UTF16_BOMS.items():
+        if head.startswith(bom):
+            encoding = name
+            text = head[len(bom) :].decode(name, errors="ignore")
+            break
+    else:
+        head = head.removeprefix(UTF8_BOM)
+        if _looks_like_utf16_without_bom(head):
+            raise FileRejectedError(
+                "the file looks like UTF-16 without a byte order mark, so its byte order is unknown: "
+                f"{RE_EXPORT} (or as UTF-16 with a byte order mark)",
+                Reason.INVALID_ENCODING,
+            )
+        first_line = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]
+        if b"\x00" in first_line:
+            raise FileRejectedError(f"binary content, not CSV text (a NUL byte in the first line): {RE_EXPORT}")
+        try:
+            first_line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FileRejectedError(
+                f"the header row is not valid UTF-8 ({error.reason} at byte {error.start}): {RE_EXPORT}",
+                Reason.INVALID_ENCODING,
+            ) from error
+        text = head.decode("utf-8", errors="ignore")
+    cr_only = "\r" in text and "\n" not in text
+    lines = text.split("\r" if cr_only else "\n", 2)
+    delimiter, lines_before_header = ",", 0
+    separator = SEPARATOR_LINE.fullmatch(lines[0].rstrip("\r"))
+    if separator and len(lines) > 1:
+        delimiter, lines_before_header = separator.group(1), 1
+    header_line = lines[lines_before_header].rstrip("\r") if len(lines) > lines_before_header else ""
+    return Sniffed(is_gzip, encoding, cr_only, delimiter, lines_before_header, header_line)
+
+
+def transcode_to_utf8(landing_file: LandingFile, sniffed: Sniffed, target: Path) -> None:
+    """Write the file's text as UTF-8 with LF line endings to ``target``, streaming in chunks.
+
+    Every line ending stays one line ending, so line numbers do not move.
+    """
+    opener = gzip.open if sniffed.is_gzip else open
+    decoder = codecs.getincrementaldecoder("utf-16" if sniffed.encoding.startswith("utf-16") else "utf-8-sig")()
+    pending_cr = ""
+    with opener(landing_file.path, "rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+        while chunk := source.read(TRANSCODE_CHUNK):
+            text = pending_cr + decoder.decode(chunk)
+            pending_cr = ""
+            if sniffed.cr_only:
+                if text.endswith("\r"):
+                    text, pending_cr = text[:-1], "\r"
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            out.write(text)
+        out.write(decoder.decode(b"", final=True) + ("\n" if pending_cr else ""))
+
+
+def read_header(
+    connection: duckdb.DuckDBPyConnection, landing_file: LandingFile, sniffed: Sniffed | None = None
+) -> list[str]:
+    """The file's column names, in file order (a byte order mark and a ``sep=`` line are dropped).
 
     Only the header line is decoded here: a bad byte further down the file is
     a problem of that row (rejected by the reader), not of the file.
@@ -450,17 +647,10 @@ def read_header(connection: duckdb.DuckDBPyConnection, landing_file: LandingFile
     if landing_file.is_parquet:
         rows = connection.execute("describe select * from read_parquet(?)", [str(landing_file.path)]).fetchall()
         return [row[0] for row in rows]
-    opener = gzip.open if landing_file.name.lower().endswith(".gz") else open
-    with opener(landing_file.path, "rb") as handle:
-        first_line = handle.readline(MAX_HEADER_BYTES)
-    first_line = first_line.removeprefix(b"\xef\xbb\xbf")
-    try:
-        text = first_line.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise LandingError(f"the header row is not valid UTF-8 ({error.reason} at byte {error.start})") from error
-    header = next(csv.reader([text.rstrip("\r\n")]), None)
+    sniffed = sniffed or sniff_file(landing_file)
+    header = next(csv.reader([sniffed.header_line], delimiter=sniffed.delimiter), None)
     if not header or header == [""]:
-        raise LandingError("empty file: no header row")
+        raise FileRejectedError(EMPTY_FILE_MESSAGE)
     return header
 
 
@@ -470,6 +660,27 @@ def column_positions(header: list[str]) -> dict[str, int]:
     for position, name in enumerate(header):
         positions.setdefault(name.strip().lower(), position)
     return positions
+
+
+def parquet_text_sql(column: str, parquet_type: str) -> str:
+    """A Parquet column as the text the CSV contract expects, where that is lossless.
+
+    ``parquet_type`` (DuckDB's name for it) only selects one of these fixed
+    templates. A timestamp with a time zone becomes ISO 8601 in UTC with
+    ``Z``; a timestamp without one at midnight is the date it holds (pandas
+    writes dates as datetimes) and otherwise keeps its time, without an offset,
+    so it is rejected as a date and as a timestamp. Everything else is its
+    DuckDB text: DATE ``2025-03-05``, DOUBLE ``10132.0`` (a whole number, see
+    ``whole_number_sql``), DECIMAL ``1.1000``, INTEGER ``7``.
+    """
+    if parquet_type == "TIMESTAMP WITH TIME ZONE":
+        return f"strftime(timezone('UTC', {column}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    if parquet_type.startswith("TIMESTAMP"):  # TIMESTAMP, TIMESTAMP_S / _MS / _NS: no time zone
+        return (
+            f"case when cast({column} as time) = time '00:00:00' then strftime(cast({column} as date), '%Y-%m-%d') "
+            f"else cast({column} as varchar) end"
+        )
+    return f"cast({column} as varchar)"
 
 
 def _positional_names(count: int) -> str:
@@ -506,6 +717,9 @@ class StagedFile:
     positions: dict[str, int]
     records: int = 0
     reader_rejected: int = 0
+    sniffed: Sniffed = field(default_factory=Sniffed)
+    read_path: Path | None = None  # a UTF-8 copy of the file when it had to be transcoded
+    parquet_types: dict[int, str] = field(default_factory=dict)  # position -> Parquet column type (DuckDB's name)
 
     @property
     def rows_read(self) -> int:
@@ -519,9 +733,15 @@ class StagedFile:
         names = _positional_names(self.width)
         records, rejects = self.table("records"), self.table("rejects")
         if self.landing_file.is_parquet:
+            types = connection.execute("describe select * from read_parquet(?)", [path]).fetchall()
+            self.parquet_types = {position: str(row[1]) for position, row in enumerate(types)}
+            texts = ", ".join(
+                f"{parquet_text_sql(f'c{position}', parquet_type)} as c{position}"
+                for position, parquet_type in self.parquet_types.items()
+            )
             connection.execute(
                 f"create temp table {records} as select row_number() over () as _record_no, "
-                f"columns(*)::varchar, cast(null as varchar) as c{self.width} from read_parquet(?) as _file({names})",
+                f"{texts}, cast(null as varchar) as c{self.width} from read_parquet(?) as _file({names})",
                 [path],
             )
             self._create_empty_reader_rejects(connection)
@@ -535,7 +755,7 @@ class StagedFile:
                 self._number_csv_lines(connection)
             else:
                 self._create_empty_reader_rejects(connection)
-                self._view_with_simple_line_numbers(connection, header_lines=1)
+                self._view_with_simple_line_numbers(connection, header_lines=1 + self.sniffed.lines_before_header)
         self.records = _scalar(connection, f"select count(*) from {records}")
         self.reader_rejected = _scalar(connection, f"select count(*) from {self.table('reader_rejects')}")
 
@@ -544,11 +764,16 @@ class StagedFile:
         try:
             connection.execute(
                 f"create temp table {self.table('records')} as select row_number() over () as _record_no, * "
-                f"from read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ',', "
-                "quote = '\"', escape = '\"', strict_mode = true, null_padding = true, nullstr = chr(0), "
-                f"parallel = {str(parallel).lower()}, store_rejects = true, "
+                f"from read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ?, skip = ?, "
+                "compression = ?, quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
+                f"nullstr = chr(0), parallel = {str(parallel).lower()}, store_rejects = true, "
                 f"rejects_table = '{self.table('rejects')}', rejects_scan = '{self.table('reject_scans')}')",
-                [str(self.landing_file.path)],
+                [
+                    str(self.read_path or self.landing_file.path),
+                    self.sniffed.delimiter,
+                    self.sniffed.lines_before_header,
+                    "gzip" if self.sniffed.is_gzip and self.read_path is None else "none",
+                ],
             )
         except duckdb.Error as error:
             # Padding is not supported by the parallel reader once a quoted newline shows up.
@@ -586,10 +811,12 @@ class StagedFile:
         """
         names = _positional_names(self.width)
         records, lines, reject_lines = self.table("records"), self.table("lines"), self.table("reject_lines")
+        # DuckDB counts a skipped ``sep=`` line as a record: record lines here start at the header.
+        skipped = int(self.sniffed.lines_before_header)
         connection.execute(
             f"""
             create temp table {reject_lines} as
-            select line as record_line,
+            select line - {skipped} as record_line,
                 min(error_type) as error_type,
                 min(error_message) as error_message,
                 min(csv_line) as csv_line,
@@ -618,7 +845,7 @@ class StagedFile:
                 asof left join reject_positions on counted._record_no + 1 >= reject_positions.insert_position
             )
             select _record_no, _record_line, _newlines_through,
-                _record_line + _newlines_through - _newlines as _line_number
+                _record_line + _newlines_through - _newlines + {skipped} as _line_number
             from positioned
             """
         )
@@ -629,7 +856,7 @@ class StagedFile:
         connection.execute(
             f"""
             create temp table {self.table("reader_rejects")} as
-            select {reject_lines}.record_line + coalesce(preceding._newlines_through, 0) as line_number,
+            select {reject_lines}.record_line + coalesce(preceding._newlines_through, 0) + {skipped} as line_number,
                 case when {reject_lines}.error_type = 'INVALID ENCODING'
                     then {quote_literal(Reason.INVALID_ENCODING.value)}
                     else {quote_literal(Reason.MALFORMED_ROW.value)} end as reason_code,
@@ -655,12 +882,16 @@ class StagedFile:
         )
 
     def raw_records_sql(self, selection: str) -> str:
-        """Records ``_record_no in (selection)`` rendered back as CSV lines: ``(_record_no, raw_content)``."""
+        """Records ``_record_no in (selection)`` rendered back as CSV lines: ``(_record_no, raw_content)``.
+
+        A file read with another separator (Excel's ``sep=;``) is rendered with it, as it was written.
+        """
         quote = "'\"'"
+        separator, needs_quotes = SEPARATOR_SQL[self.sniffed.delimiter]
         rendered = (
             f"array_to_string(list_transform(_fields, lambda x: case when x is null then '' "
-            f"when regexp_matches(x, '[,\"\\n\\r]') then {quote} || replace(x, {quote}, {quote} || {quote}) "
-            f"|| {quote} else x end), ',')"
+            f"when regexp_matches(x, {needs_quotes}) then {quote} || replace(x, {quote}, {quote} || {quote}) "
+            f"|| {quote} else x end), {separator})"
         )
         return (
             f"(select _record_no, {rendered} as raw_content from (select _record_no, "
@@ -671,8 +902,99 @@ class StagedFile:
 
     def drop(self, connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(f"drop view if exists {self.table('stage')}")
-        for name in ("records", "lines", "rejects", "reject_scans", "reject_lines", "reader_rejects"):
+        for name in ("records", "lines", "rejects", "reject_scans", "reject_lines", "reader_rejects", "parquet_types"):
             connection.execute(f"drop table if exists {self.table(name)}")
+
+
+def _has_gzip_magic(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def gunzip_readable_part(path: Path, target: Path) -> bool:
+    """Decompress ``path`` into ``target`` as far as the gzip stream allows; True when it was complete."""
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    with path.open("rb") as source, target.open("wb") as out:
+        while chunk := source.read(TRANSCODE_CHUNK):
+            while chunk:
+                try:
+                    out.write(decompressor.decompress(chunk))
+                except zlib.error:
+                    return False
+                chunk = b""
+                if decompressor.eof and decompressor.unused_data:  # the next member of a multi-member gzip
+                    chunk = decompressor.unused_data
+                    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    return decompressor.eof
+
+
+@dataclass
+class RejectedFile:
+    """A file rejected as a whole, its physical records (after the header line) staged as rejected rows.
+
+    The records are split at newline bytes inside DuckDB, without decoding the
+    file: ``cast(blob as varchar)`` writes every non-printable byte as
+    ``\\xNN`` (a backslash as ``\\x5C``), so a record is the text between two
+    ``\\x0A``. A record that is valid UTF-8 is kept as text, others escaped.
+    """
+
+    index: int
+    landing_file: LandingFile
+    file_hash: str
+    reason: Reason
+    message: str
+
+    @property
+    def table(self) -> str:
+        return f"_rejected_file_{self.index}"
+
+    def stage_physical_records(self, connection: duckdb.DuckDBPyConnection, content: Path) -> int:
+        """``table``: (line_number, raw_content) of every line after the first; returns their count.
+
+        What follows the last newline is a record unless it is empty (or the
+        lone NUL byte that ends a UTF-16 LE line ending).
+        """
+        connection.execute(
+            f"""
+            create or replace temp table {self.table} as
+            with content as (
+                select string_split(cast(content as varchar), '\\x0A') as parts from read_blob(?)
+            ),
+            numbered as (
+                select unnest(parts) as line, unnest(range(1, len(parts) + 1)) as line_number, len(parts) as last_part
+                from content
+            ),
+            records as (
+                select line_number, regexp_replace(line, '\\\\x0D$', '') as line
+                from numbered
+                where line_number > 1 and not (line_number = last_part and line in ('', '\\x00'))
+            )
+            select line_number,
+                case when contains(line, '\\x00') then line else coalesce(try(decode(cast(line as blob))), line) end
+                    as raw_content
+            from records
+            """,
+            [str(content)],
+        )
+        return _scalar(connection, f"select count(*) from {self.table}")
+
+    def stage_counted_records(self, connection: duckdb.DuckDBPyConnection, content: Path) -> int:
+        """The same records, counted from newline bytes read in chunks, when the content cannot be kept."""
+        newlines, last = 0, b""
+        with content.open("rb") as handle:
+            while chunk := handle.read(TRANSCODE_CHUNK):
+                newlines += chunk.count(b"\n")
+                last = chunk
+        # what follows the last newline is a record unless empty (or a UTF-16 LE line ending's NUL)
+        tail = last.rsplit(b"\n", 1)[-1] if b"\n" in last else last
+        lines = newlines + (1 if tail not in (b"", b"\x00") else 0)
+        connection.execute(
+            f"create or replace temp table {self.table} as select line_number, "
+            "'(content not kept: the file is too large to split into lines)' as raw_content "
+            "from range(2, ? + 1) as lines(line_number)",
+            [max(lines, 1)],
+        )
+        return max(lines - 1, 0)
 
 
 def _existing_record(connection: duckdb.DuckDBPyConnection, source: str, file_hash: str) -> tuple[str, str] | None:
@@ -712,6 +1034,8 @@ class SourceLoad:
     staged: list[StagedFile] = field(default_factory=list)
     missing_columns: dict[int, list[str]] = field(default_factory=dict)
     files: dict[str, LandingFile] = field(default_factory=dict)
+    rejected_whole: list[RejectedFile] = field(default_factory=list)
+    scratch: Path | None = None  # temp folder for transcoded or decompressed copies, removed after the load
 
     def run(self, landing_files: list[LandingFile]) -> list[FileOutcome]:
         seen = _seen_files(self.connection, self.spec.name)
@@ -739,6 +1063,10 @@ class SourceLoad:
         finally:
             for staged in self.staged:
                 staged.drop(self.connection)
+            for rejected_file in self.rejected_whole:
+                self.connection.execute(f"drop table if exists {rejected_file.table}")
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
             self.connection.execute("drop view if exists _batch")
             for table in ("_validated", "_superseded", "_batch_files", "_held"):
                 self.connection.execute(f"drop table if exists {table}")
@@ -748,32 +1076,123 @@ class SourceLoad:
             source=self.spec.name, file_name=landing_file.name, file_hash=file_hash, status=status, **fields
         )
 
-    def _reject_file(self, landing_file: LandingFile, file_hash: str, message: str) -> None:
-        outcome = self._outcome(landing_file, file_hash, FILE_STATUS_REJECTED, message=message)
-        self.outcomes.append(FileOutcome(**{**outcome.__dict__, "rejected_samples": (message,)}))
+    def _scratch_path(self, name: str) -> Path:
+        if self.scratch is None:
+            self.scratch = Path(tempfile.mkdtemp(prefix="roi-ingest-"))
+        return self.scratch / name
+
+    def _reject_file(
+        self, landing_file: LandingFile, file_hash: str, message: str, reason: Reason = Reason.UNREADABLE_FILE
+    ) -> None:
+        """Reject a file that cannot be read as a whole: each of its physical records is a rejected row.
+
+        Records are counted at the byte level (newline bytes after the header
+        line), so rows read = loaded + rejected holds for it too; a gzip stream
+        that breaks off counts what could be decompressed and says so.
+        """
+        rejected_file = RejectedFile(len(self.rejected_whole), landing_file, file_hash, reason, message)
+        content, complete = landing_file.path, True
+        if landing_file.size_bytes and _has_gzip_magic(landing_file.path):
+            content = self._scratch_path(f"gunzipped_{rejected_file.index}")
+            complete = gunzip_readable_part(landing_file.path, content)
+        try:
+            records = rejected_file.stage_physical_records(self.connection, content)
+        except duckdb.Error as error:  # e.g. too large to split in memory: count newline bytes in chunks
+            log.warning("%s: records of a rejected file counted without their content: %s", landing_file.name, error)
+            records = rejected_file.stage_counted_records(self.connection, content)
+        if not complete:
+            rejected_file.message = (
+                f"{message}; the gzip stream is cut off or corrupt: only its first {records} record(s) after the "
+                "header could be read (counted and rejected); upload the complete file again"
+            )
+        self.rejected_whole.append(rejected_file)
+        self.outcomes.append(
+            self._outcome(
+                landing_file,
+                file_hash,
+                FILE_STATUS_REJECTED,
+                rows_read=records,
+                rows_rejected=records,
+                message=rejected_file.message,
+                rejected_samples=(rejected_file.message,),
+            )
+        )
 
     def _stage(self, landing_file: LandingFile, file_hash: str) -> None:
         if landing_file.size_bytes == 0:
-            self._reject_file(landing_file, file_hash, "empty file: no header row")
+            self._reject_file(landing_file, file_hash, EMPTY_FILE_MESSAGE)
             return
         staged: StagedFile | None = None
         try:
-            header = read_header(self.connection, landing_file)
-            staged = StagedFile(len(self.staged), landing_file, file_hash, len(header), column_positions(header))
+            sniffed = Sniffed() if landing_file.is_parquet else sniff_file(landing_file)
+            header = read_header(self.connection, landing_file, sniffed)
+            read_path = None
+            if sniffed.needs_transcoding:
+                read_path = self._scratch_path(f"transcoded_{len(self.staged)}.csv")
+                transcode_to_utf8(landing_file, sniffed, read_path)
+            staged = StagedFile(
+                len(self.staged),
+                landing_file,
+                file_hash,
+                len(header),
+                column_positions(header),
+                sniffed=sniffed,
+                read_path=read_path,
+            )
             staged.stage(self.connection)
+        except FileRejectedError as error:
+            self._discard(staged)
+            self._reject_file(landing_file, file_hash, str(error), error.reason)
+            return
         except LandingError as error:
             self._discard(staged)
             self._reject_file(landing_file, file_hash, str(error))
             return
-        except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
+        except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, csv.Error, zlib.error) as error:
             self._discard(staged)
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self._reject_file(landing_file, file_hash, f"unreadable file: {reason}")
+            self._reject_file(landing_file, file_hash, f"unreadable file: {reason}; {RE_EXPORT}")
             return
         self.staged.append(staged)
+        if staged.parquet_types:
+            self._record_parquet_types(staged)
         missing = [c.header for c in self.spec.columns if c.required and c.header.lower() not in staged.positions]
         if missing:
             self.missing_columns[staged.index] = missing
+
+    def _record_parquet_types(self, staged: StagedFile) -> None:
+        """``_parquet_types_<i>``: each contract column's Parquet type, so a rejected value names it."""
+        table = staged.table("parquet_types")
+        self.connection.execute(f"create or replace temp table {table} (column_name varchar, parquet_type varchar)")
+        present = [
+            (column.header, staged.parquet_types[staged.positions[column.header.lower()]])
+            for column in self.spec.columns
+            if column.header.lower() in staged.positions
+        ]
+        if present:
+            self.connection.executemany(f"insert into {table} values (?, ?)", present)
+
+    def _missing_columns_message(self, staged: StagedFile) -> str:
+        """The missing columns, and what to do when the header is one field holding another separator."""
+        message = f"{REASON_TEXT[Reason.MISSING_COLUMNS]}: {', '.join(self.missing_columns[staged.index])}"
+        if staged.width == 1 and not staged.landing_file.is_parquet:
+            (only_name,) = staged.positions or {"": 0}
+            for separator in (";", "\t", "|"):
+                if separator in only_name:
+                    message += (
+                        f"; the header looks {SEPARATOR_NAMES[separator]}-separated: re-export with ',' as the "
+                        f"separator (or put Excel's line 'sep={separator}' first)"
+                    )
+                    break
+        return message
+
+    @staticmethod
+    def _reading_notes(staged: StagedFile) -> str | None:
+        """How a loaded file was read when it was not plain comma-separated UTF-8 (None when it was)."""
+        notes = staged.sniffed.notes()
+        if staged.sniffed.is_gzip != staged.landing_file.name.lower().endswith(".gz"):
+            notes.append("gzip content" if staged.sniffed.is_gzip else "not compressed despite the .gz suffix")
+        return "; ".join(notes) or None
 
     def _discard(self, staged: StagedFile | None) -> None:
         if staged is not None:
@@ -835,7 +1254,7 @@ class SourceLoad:
                     rows_loaded=rows_loaded,
                     rows_rejected=staged.rows_read - rows_loaded,
                     rows_held=held.get(staged.index, 0),
-                    message=f"{REASON_TEXT[Reason.MISSING_COLUMNS]}: {', '.join(missing)}" if missing else None,
+                    message=self._missing_columns_message(staged) if missing else self._reading_notes(staged),
                 )
             )
         connection.execute("begin transaction")
@@ -844,6 +1263,14 @@ class SourceLoad:
                 self._insert_raw()
             for staged in self.staged:
                 self._insert_rejected_rows(staged)
+            for rejected_file in self.rejected_whole:
+                self._insert_rejected_for(
+                    rejected_file.landing_file,
+                    rejected_file.file_hash,
+                    f"select line_number, null as column_name, ? as reason_code, ? as reason, raw_content "
+                    f"from {rejected_file.table}",
+                    [rejected_file.reason.value, f"file rejected: {rejected_file.message}"],
+                )
             for outcome in self.outcomes:
                 self._record_file(outcome)
             failpoint(f"ingest:before_commit:{self.spec.name}")
@@ -889,14 +1316,20 @@ class SourceLoad:
 
     def _insert_rejected(self, staged: StagedFile, rows_sql: str, parameters: list) -> None:
         """Insert ``rows_sql`` rows (line_number, column_name, reason_code, reason, raw_content) as rejected."""
+        self._insert_rejected_for(staged.landing_file, staged.file_hash, rows_sql, parameters)
+
+    def _insert_rejected_for(self, landing_file: LandingFile, file_hash: str, rows_sql: str, parameters: list) -> None:
+        """Insert rejected rows of one file; raw content is capped at ``max_raw_content_chars`` plus a marker."""
         self.connection.execute(
             f"insert into audit.rejected_rows select ?, ?, ?, ?, line_number, column_name, reason_code, reason, "
-            f"raw_content, ? from ({rows_sql})",
+            f"{capped_raw_content_sql('raw_content')}, ? from ({rows_sql})",
             [
                 self.load_id,
                 self.spec.name,
-                staged.landing_file.name,
-                staged.file_hash,
+                landing_file.name,
+                file_hash,
+                self.settings.max_raw_content_chars,
+                self.settings.max_raw_content_chars,
                 self.loaded_at,
                 *parameters,
             ],
@@ -913,7 +1346,7 @@ class SourceLoad:
             )
         missing = self.missing_columns.get(index)
         if missing:
-            message = f"{REASON_TEXT[Reason.MISSING_COLUMNS]}: {', '.join(missing)}"
+            message = self._missing_columns_message(staged)
             self._insert_rejected(
                 staged,
                 "select _stage._line_number as line_number, ? as column_name, ? as reason_code, ? as reason, "
@@ -932,6 +1365,14 @@ class SourceLoad:
         superseded_reason = quote_literal(
             f"{', '.join(spec.natural_key)} {REASON_TEXT[Reason.DUPLICATE_KEY_IN_FILE]} (line "
         )
+        type_note, type_join = "", ""
+        if staged.parquet_types:  # name the Parquet type of the column that failed
+            type_note = (
+                "|| coalesce(' (Parquet column ' || _types.column_name || ' is ' || _types.parquet_type || ')', '')"
+            )
+            type_join = (
+                f"left join {staged.table('parquet_types')} as _types on _types.column_name = _validated._column_name"
+            )
         self._insert_rejected(
             staged,
             f"""
@@ -939,12 +1380,13 @@ class SourceLoad:
                 coalesce(_validated._column_name, ?) as column_name,
                 coalesce(_validated._reason_code, ?) as reason_code,
                 coalesce({rejection_message_sql(spec)}, {superseded_reason} || _superseded._last_line || ')')
-                    as reason,
+                    {type_note} as reason,
                 _raw.raw_content
             from (select * from _validated where _file_index = {index}) as _validated
             join {staged.raw_records_sql(rejected_here)} as _raw using (_record_no)
             join (select * from _batch where _file_index = {index}) as _batch using (_record_no)
             left join (select * from _superseded where _file_index = {index}) as _superseded using (_record_no)
+            {type_join}
             """,
             [", ".join(spec.natural_key), Reason.DUPLICATE_KEY_IN_FILE.value],
         )

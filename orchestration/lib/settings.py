@@ -100,6 +100,9 @@ class IngestionSettings(_Section):
     max_text_length: int = Field(4096, gt=0)
     min_date: str = "1990-01-01"
     max_date: str = "2100-12-31"
+    # audit.rejected_rows.raw_content keeps at most this many characters of a rejected line, then a
+    # marker with the line's full length (a 3 MB line or a binary file must not bloat the audit schema).
+    max_raw_content_chars: int = Field(1000, ge=80)
 
 
 class AlertSettings(_Section):

@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import shutil
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class Case:
     outcomes: dict[str, dict[str, object]]  # file -> status, rows_read, rows_loaded, rows_rejected, message?
     rejected: list[tuple[str, int | None, str]] = field(default_factory=list)  # file, line, reason_code
     loaded_values: dict[str, object] = field(default_factory=dict)  # optional checks on what landed
+    spend_total: float | None = None  # spend of the case's files after restatements (source units), by hand
 
 
 def lines(*rows: str, newline: str = "\n") -> bytes:
@@ -99,6 +101,44 @@ def truncated_gzip() -> bytes:
     return full[: len(full) // 2]
 
 
+def readable_records(compressed: bytes) -> int:
+    """Records after the header line in what a cut gzip yields before it breaks off (a partial last line counts)."""
+    text = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(compressed)
+    return len(text.split(b"\n")) - 1 - (1 if text.endswith(b"\n") else 0)
+
+
+TRUNCATED_RECORDS = readable_records(truncated_gzip())
+
+
+def linkedin(*rows: str) -> bytes:
+    return lines(LINKEDIN_HEADER, *rows)
+
+
+def utf16(text: bytes, codec: str, bom: bytes = b"") -> bytes:
+    return bom + text.decode().encode(codec)
+
+
+def parquet_of(select_sql: str) -> Callable[[Path], None]:
+    """A Parquet file written by DuckDB from ``select_sql`` (typed columns, exact Parquet types)."""
+
+    def write(path: Path) -> None:
+        with duckdb.connect() as connection:
+            connection.execute(f"copy ({select_sql}) to '{path}' (format parquet)")
+
+    return write
+
+
+GOOGLE_PARQUET_COLUMNS = (
+    '"segments.date", "customer.id", "customer.currency_code", "campaign.id", "campaign.name", '
+    '"metrics.cost_micros", "metrics.impressions", "metrics.clicks", "metrics.conversions", '
+    '"metrics.conversions_value"'
+)
+LINKEDIN_PARQUET_COLUMNS = (
+    "day, account_id, account_currency, campaign_urn, campaign_name, cost_in_local_currency, impressions, clicks, "
+    "external_website_conversions"
+)
+
+
 CASES: list[Case] = [
     Case(
         "missing_required_column",
@@ -138,17 +178,19 @@ CASES: list[Case] = [
         "empty_file",
         "fx_rates",
         "file rejected",
-        "A zero-byte file has no header: rejected with a message, nothing read.",
+        "A zero-byte file has no header: rejected with a message saying to export it with its header line; "
+        "it has no records, so nothing is read.",
         {"fx.csv": b""},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file")},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file: no header row; export the file with its header line")},
     ),
     Case(
         "only_a_byte_order_mark",
         "fx_rates",
         "file rejected",
-        "A file holding only a UTF-8 BOM has no header either.",
+        "A file holding only a UTF-8 BOM has no header either: its one physical line is the (empty) header "
+        "line, so no record is counted.",
         {"fx.csv": b"\xef\xbb\xbf"},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file")},
+        {"fx.csv": outcome("rejected", 0, 0, 0, "empty file: no header row; export the file with its header line")},
     ),
     Case(
         "header_only",
@@ -179,9 +221,10 @@ CASES: list[Case] = [
         "fx_rates",
         "file rejected",
         "CRLF and LF mixed in one file cannot be parsed reliably by DuckDB's reader: the file is rejected "
-        "with the reader's message, nothing of it is loaded.",
+        "with the reader's message and what to do; its 2 records (counted at newline bytes) are rejected rows.",
         {"fx.csv": (FX_HEADER + "\r\n2025-03-03,EUR,USD,1.08\n2025-03-04,EUR,USD,1.09\r\n").encode()},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "unreadable file")},
+        {"fx.csv": outcome("rejected", 2, 0, 2, "re-export it as comma-separated UTF-8")},
+        [("fx.csv", 2, "unreadable_file"), ("fx.csv", 3, "unreadable_file")],
     ),
     Case(
         "non_utf8_bytes",
@@ -196,9 +239,11 @@ CASES: list[Case] = [
         "non_utf8_header",
         "fx_rates",
         "file rejected",
-        "A header that is not UTF-8 cannot be matched to the contract: the file is rejected.",
+        "A header that is not UTF-8 cannot be matched to the contract: the file is rejected, its one record "
+        "counted and rejected (`invalid_encoding`), and the message says to re-export as UTF-8.",
         {"fx.csv": b"rate_d\xe9te,from_currency,to_currency,rate\n2025-03-03,EUR,USD,1.08\n"},
-        {"fx.csv": outcome("rejected", 0, 0, 0, "not valid UTF-8")},
+        {"fx.csv": outcome("rejected", 1, 0, 1, "not valid UTF-8 (invalid continuation byte at byte 6): re-export")},
+        [("fx.csv", 2, "invalid_encoding")],
     ),
     Case(
         "quoted_newlines",
@@ -407,10 +452,10 @@ CASES: list[Case] = [
         "fractional_micros",
         "google_ads",
         "row rejected",
-        "cost_micros is an integer: 1234.5 is rejected rather than rounded.",
+        "cost_micros is an integer: 1234.5 is rejected as `not_whole_number` rather than rounded.",
         {"g.csv": google("2025-03-03,111,USD,1,Brand,1234.5,,,,", "2025-03-04,111,USD,1,Brand,1234,,,,")},
         {"g.csv": outcome("loaded", 2, 1, 1)},
-        [("g.csv", 2, "invalid_number")],
+        [("g.csv", 2, "not_whole_number")],
     ),
     Case(
         "bad_linkedin_urn",
@@ -461,9 +506,15 @@ CASES: list[Case] = [
         "fx_rates",
         "file rejected",
         "A gzip cut off mid-stream is unreadable: rejected with the reader's message, none of its rows loaded "
-        "(a file is loaded whole or not at all).",
+        "(a file is loaded whole or not at all); the records that could be decompressed before the cut are "
+        "counted and rejected, and the message says the stream is cut off.",
         {"fx.csv.gz": truncated_gzip()},
-        {"fx.csv.gz": outcome("rejected", 0, 0, 0, "unreadable file")},
+        {
+            "fx.csv.gz": outcome(
+                "rejected", TRUNCATED_RECORDS, 0, TRUNCATED_RECORDS, f"only its first {TRUNCATED_RECORDS} record(s)"
+            )
+        },
+        [("fx.csv.gz", line, "unreadable_file") for line in range(2, TRUNCATED_RECORDS + 2)],
     ),
     Case(
         "gzip_ok",
@@ -537,9 +588,9 @@ CASES: list[Case] = [
         "fx_rates",
         "file rejected",
         "A European export with ';' has one column named after the whole header: required columns are "
-        "missing, so every row is rejected and the file marked rejected.",
+        "missing, so every row is rejected and the file marked rejected; the message says to re-export with ','.",
         {"fx.csv": lines("rate_date;from_currency;to_currency;rate", "2025-03-03;EUR;USD;1,08")},
-        {"fx.csv": outcome("rejected", 1, 0, 1, "rate_date")},
+        {"fx.csv": outcome("rejected", 1, 0, 1, "looks ';'-separated: re-export with ',' as the separator")},
         [("fx.csv", 2, "missing_columns")],
     ),
     Case(
@@ -575,6 +626,234 @@ CASES: list[Case] = [
         },
         {"fx.csv": outcome("loaded", 1, 1, 0)},
     ),
+    # ----------------------------------------------------------------- issue 17, part "reading":
+    # content sniffed rather than names trusted, whole numbers written as floats, Parquet types,
+    # and every line of a rejected file counted.
+    Case(
+        "utf16_le_with_bom",
+        "google_ads",
+        "loaded",
+        "UTF-16 LE with a byte order mark (Excel's 'Unicode text', CRLF): transcoded to UTF-8 in chunks and "
+        "loaded; the file's message says how it was read.",
+        {
+            "g.csv": utf16(
+                lines(
+                    GOOGLE_HEADER,
+                    "2025-03-03,111,USD,1,Brand,1500000,100,7,1,10",
+                    "2025-03-04,111,USD,1,Brand,2500000,120,9,0,0",
+                    newline="\r\n",
+                ),
+                "utf-16-le",
+                b"\xff\xfe",
+            )
+        },
+        {"g.csv": outcome("loaded", 2, 2, 0, "read as UTF-16-LE")},
+        spend_total=4.0,  # 1.5 + 2.5
+    ),
+    Case(
+        "utf16_be_with_bom",
+        "linkedin_ads",
+        "loaded",
+        "UTF-16 BE with a byte order mark: transcoded and loaded.",
+        {
+            "l.csv": utf16(
+                linkedin(
+                    "2025-03-03,508,GBP,urn:li:sponsoredCampaign:12345,B2B,10.50,100,3,0",
+                    "2025-03-04,508,GBP,urn:li:sponsoredCampaign:12345,B2B,20.25,,,",
+                ),
+                "utf-16-be",
+                b"\xfe\xff",
+            )
+        },
+        {"l.csv": outcome("loaded", 2, 2, 0, "read as UTF-16-BE")},
+        spend_total=30.75,  # 10.50 + 20.25
+    ),
+    Case(
+        "utf16_without_bom",
+        "google_ads",
+        "file rejected",
+        "UTF-16 without a byte order mark: its byte order would be a guess, so the file is rejected saying so "
+        "and what to do; its 2 records are counted at the newline bytes and rejected (`invalid_encoding`).",
+        {
+            "g.csv": utf16(
+                google("2025-03-03,111,USD,1,Brand,1500000,,,,", "2025-03-04,111,USD,1,Brand,2500000,,,,"),
+                "utf-16-le",
+            )
+        },
+        {"g.csv": outcome("rejected", 2, 0, 2, "UTF-16 without a byte order mark")},
+        [("g.csv", 2, "invalid_encoding"), ("g.csv", 3, "invalid_encoding")],
+        spend_total=0.0,
+    ),
+    Case(
+        "gzip_content_under_csv_name",
+        "google_ads",
+        "loaded",
+        "Gzip content named `.csv` is recognised by its magic bytes and loaded; the message notes it.",
+        {
+            "g.csv": gzip.compress(
+                google("2025-03-03,111,USD,1,Brand,1500000,,,,", "2025-03-04,111,USD,1,Brand,2500000,,,,"), mtime=0
+            )
+        },
+        {"g.csv": outcome("loaded", 2, 2, 0, "gzip content")},
+        spend_total=4.0,
+    ),
+    Case(
+        "plain_text_under_csv_gz_name",
+        "google_ads",
+        "loaded",
+        "Plain CSV named `.csv.gz` (no gzip magic bytes) is read as text and loaded; the message notes it.",
+        {"g.csv.gz": google("2025-03-03,111,USD,1,Brand,1500000,,,,")},
+        {"g.csv.gz": outcome("loaded", 1, 1, 0, "not compressed despite the .gz suffix")},
+        spend_total=1.5,
+    ),
+    Case(
+        "cr_only_line_endings",
+        "fx_rates",
+        "row rejected",
+        "Old-Mac CR-only line endings are read (rewritten to LF in chunks); line numbers stay physical: the bad "
+        "rate is reported on line 3.",
+        {
+            "fx.csv": lines(
+                FX_HEADER, "2025-03-03,EUR,USD,1.08", "2025-03-04,EUR,USD,abc", "2025-03-05,EUR,USD,1.1", newline="\r"
+            )
+        },
+        {"fx.csv": outcome("loaded", 3, 2, 1, "CR line endings")},
+        [("fx.csv", 3, "invalid_number")],
+    ),
+    Case(
+        "excel_sep_comma_line",
+        "google_ads",
+        "row rejected",
+        "Excel's `sep=,` first line is skipped; line numbers stay physical (header on line 2, the bad row on 4).",
+        {
+            "g.csv": b"sep=,\n"
+            + google(
+                "2025-03-03,111,USD,1,Brand,1500000,,,,",
+                "2025-03-04,111,USD,1,Brand,abc,,,,",
+                "2025-03-05,111,USD,1,Brand,2500000,,,,",
+            )
+        },
+        {"g.csv": outcome("loaded", 3, 2, 1, "sep=,")},
+        [("g.csv", 4, "invalid_number")],
+        spend_total=4.0,  # lines 3 and 5
+    ),
+    Case(
+        "excel_sep_semicolon_line",
+        "linkedin_ads",
+        "row rejected",
+        "`sep=;` first: the file is read with ';' as the delimiter; a decimal comma is then one field and "
+        "still not a number (line 4), the other rows load.",
+        {
+            "l.csv": lines(
+                "sep=;",
+                LINKEDIN_HEADER.replace(",", ";"),
+                "2025-03-03;508;GBP;urn:li:sponsoredCampaign:12345;B2B;10.50;100;3;0",
+                "2025-03-04;508;GBP;urn:li:sponsoredCampaign:12345;B2B;20,25;;;",
+                "2025-03-05;508;GBP;urn:li:sponsoredCampaign:12345;B2B;5;;;",
+            )
+        },
+        {"l.csv": outcome("loaded", 3, 2, 1, "sep=;")},
+        [("l.csv", 4, "invalid_number")],
+        spend_total=15.5,  # 10.50 + 5
+    ),
+    Case(
+        "float_counts_in_csv",
+        "google_ads",
+        "loaded",
+        "Counts and micros written as floats (`100.0`, `2.5e6`, as pandas and spreadsheets write them) are "
+        "the integers they equal.",
+        {
+            "g.csv": google(
+                "2025-03-03,111,USD,1,Brand,1500000.0,100.0,7.0,1,10",
+                "2025-03-04,111,USD,1,Brand,2.5e6,1.2e2,9,0,0",
+            )
+        },
+        {"g.csv": outcome("loaded", 2, 2, 0)},
+        loaded_values={"metrics_cost_micros": 2500000, "metrics_impressions": 120},
+        spend_total=4.0,
+    ),
+    Case(
+        "fractional_count",
+        "google_ads",
+        "row rejected",
+        "A true fraction in a count column (`7.5` clicks) is rejected as `not_whole_number`, not rounded.",
+        {"g.csv": google("2025-03-03,111,USD,1,Brand,1500000,100,7.5,1,10", "2025-03-04,111,USD,1,Brand,2500000,,,,")},
+        {"g.csv": outcome("loaded", 2, 1, 1)},
+        [("g.csv", 2, "not_whole_number")],
+        spend_total=2.5,
+    ),
+    Case(
+        "parquet_float_counts",
+        "google_ads",
+        "loaded",
+        "Parquet from pandas: micros, impressions and clicks as DOUBLE (`1500000.0`); whole values load as "
+        "BIGINT, and a DOUBLE 10132.0 is the integer 10132.",
+        {
+            "g.parquet": parquet_of(
+                "select * from (values "
+                "(date '2025-03-03', '111', 'USD', '1', 'Brand', 1500000.0::double, 10132.0::double, 7.0::double, "
+                "1.0::double, 10.0::double), "
+                "(date '2025-03-04', '111', 'USD', '1', 'Brand', 2500000.0::double, 120.0::double, 9.0::double, "
+                f"0.0::double, 0.0::double)) as t({GOOGLE_PARQUET_COLUMNS})"
+            )
+        },
+        {"g.parquet": outcome("loaded", 2, 2, 0)},
+        loaded_values={"metrics_impressions": 10132},
+        spend_total=4.0,
+    ),
+    Case(
+        "parquet_float_spend_and_date_types",
+        "linkedin_ads",
+        "loaded",
+        "Parquet with the day as a TIMESTAMP at midnight (how pandas writes dates), spend as DOUBLE, counts as "
+        "INTEGER (int32) and the account id as BIGINT: each is coerced to the contract's text losslessly.",
+        {
+            "l.parquet": parquet_of(
+                "select * from (values "
+                "(timestamp '2025-03-03 00:00:00', 508::bigint, 'GBP', 'urn:li:sponsoredCampaign:12345', 'B2B', "
+                "10.5::double, 100::integer, 3::integer, 0.0::double), "
+                "(timestamp '2025-03-04 00:00:00', 508::bigint, 'GBP', 'urn:li:sponsoredCampaign:12345', 'B2B', "
+                f"20.25::double, 200::integer, 4::integer, 1.0::double)) as t({LINKEDIN_PARQUET_COLUMNS})"
+            )
+        },
+        {"l.parquet": outcome("loaded", 2, 2, 0)},
+        loaded_values={"impressions": 200},
+        spend_total=30.75,
+    ),
+    Case(
+        "parquet_lossy_columns",
+        "google_ads",
+        "row rejected",
+        "Parquet values that cannot be coerced without loss are rejected naming the column and its Parquet "
+        "type: a DOUBLE 9.5 in `metrics.clicks` (`not_whole_number`, '... (Parquet column metrics.clicks is "
+        "DOUBLE)'), and a VARCHAR date '03/04/2025' in `segments.date` (`invalid_date`, naming VARCHAR).",
+        {
+            "g.parquet": parquet_of(
+                "select * from (values "
+                "('2025-03-03', '111', 'USD', '1', 'Brand', 1500000.0::double, 100.0::double, 7.0::double, "
+                "null::double, null::double), "
+                "('2025-03-03', '111', 'USD', '2', 'Brand', 2500000.0::double, 100.0::double, 9.5::double, "
+                "null::double, null::double), "
+                "('03/04/2025', '111', 'USD', '3', 'Brand', 3000000.0::double, 100.0::double, 1.0::double, "
+                f"null::double, null::double)) as t({GOOGLE_PARQUET_COLUMNS})"
+            )
+        },
+        {"g.parquet": outcome("loaded", 3, 1, 2)},
+        [("g.parquet", 2, "not_whole_number"), ("g.parquet", 3, "invalid_date")],
+        spend_total=1.5,
+    ),
+    Case(
+        "binary_garbage",
+        "google_ads",
+        "file rejected",
+        "Binary content under a `.csv` name: rejected ('binary content, not CSV text'); its 3 records after the "
+        "first line (counted at the newline bytes, the last one without a newline) are rejected rows with their "
+        "bytes escaped.",
+        {"g.csv": b"\x00\x01\xff\xfe\x80PK\x03\x04\n\x9c\x00\x10\n\x00\x00\x89PNG\n\x07\x08\xfa"},
+        {"g.csv": outcome("rejected", 3, 0, 3, "binary content, not CSV text")},
+        [("g.csv", 2, "unreadable_file"), ("g.csv", 3, "unreadable_file"), ("g.csv", 4, "unreadable_file")],
+        spend_total=0.0,
+    ),
 ]
 
 
@@ -594,6 +873,7 @@ def write_case(case: Case) -> None:
         "files": case.outcomes,
         "rejected": [list(row) for row in case.rejected],
         "loaded_values": case.loaded_values,
+        "spend_total": case.spend_total,
     }
     (ROOT / case.name / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
 

@@ -304,3 +304,257 @@ def test_discovery_orders_by_name_then_mtime_and_skips_partial_uploads(landing):
     write(landing, FX.folder, "c.csv.part", "x")
     write(landing, FX.folder, "notes.txt", "x")
     assert [landing_file.name for landing_file in discover_files(landing / FX.folder)] == ["a.csv", "b.csv"]
+
+
+# --------------------------------------------------------------------------- reading (issue 17)
+
+FX_HEADER = "rate_date,from_currency,to_currency,rate"
+
+
+def write_bytes(landing: Path, folder: str, name: str, content: bytes) -> Path:
+    path = landing / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def counts(report) -> dict[str, tuple]:
+    return {o.file_name: (o.status, o.rows_read, o.rows_loaded, o.rows_rejected) for o in report.outcomes}
+
+
+def test_whole_numbers_written_as_floats_are_integers_and_fractions_are_rejected(db, landing):
+    write(
+        landing,
+        GOOGLE.folder,
+        "g.csv",
+        f"{GOOGLE_HEADER}\n"
+        "2025-03-01,111,USD,1,Brand,10132.0,7.0,1e0,,\n"
+        "2025-03-02,111,USD,1,Brand,1.0132e4,70.000,0,,\n"
+        "2025-03-03,111,USD,1,Brand,10132.5,7,1,,\n"
+        "2025-03-04,111,USD,1,Brand,10132,7.25,1,,\n"
+        "2025-03-05,111,USD,1,Brand,1234567890123456789.0,7,1,,\n",
+    )
+    report = load(db, landing)
+    assert counts(report)["g.csv"] == (FILE_STATUS_LOADED, 5, 2, 3)
+    rows = db.execute(
+        "select segments_date::varchar, metrics_cost_micros, metrics_impressions, metrics_clicks "
+        "from raw.google_ads order by 1"
+    ).fetchall()
+    assert rows == [("2025-03-01", 10132, 7, 1), ("2025-03-02", 10132, 70, 0)]
+    assert rejected(db) == [
+        ("g.csv", 4, "not_whole_number"),
+        ("g.csv", 5, "not_whole_number"),
+        ("g.csv", 6, "amount_out_of_range"),
+    ]
+    reasons = db.execute("select reason from audit.rejected_rows order by line_number").fetchall()
+    assert reasons[0][0] == "metrics.cost_micros is not a whole number (got '10132.5')"
+    assert reasons[1][0] == "metrics.impressions is not a whole number (got '7.25')"
+
+
+@pytest.mark.parametrize("codec,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")])
+def test_utf16_with_a_byte_order_mark_loads_and_keeps_physical_line_numbers(db, landing, codec, bom):
+    text = f"{FX_HEADER}\r\n2025-03-03,EUR,USD,1.08\r\n2025-03-04,EUR,USD,abc\r\n2025-03-05,EUR,CHF,0.95\r\n"
+    write_bytes(landing, FX.folder, "fx.csv", bom + text.encode(codec))
+    report = load(db, landing, spec=FX)
+    assert counts(report)["fx.csv"] == (FILE_STATUS_LOADED, 3, 2, 1)
+    assert codec.upper() in report.outcomes[0].message
+    assert rejected(db) == [("fx.csv", 3, "invalid_number")]
+    assert db.execute("select raw_content from audit.rejected_rows").fetchall() == [("2025-03-04,EUR,USD,abc",)]
+
+
+def test_utf16_without_a_byte_order_mark_is_rejected_with_every_line_counted(db, landing):
+    text = f"{FX_HEADER}\n2025-03-03,EUR,USD,1.08\n2025-03-04,EUR,USD,1.09\n"
+    write_bytes(landing, FX.folder, "fx.csv", text.encode("utf-16-le"))
+    report = load(db, landing, spec=FX)
+    (outcome,) = report.outcomes
+    assert (outcome.status, outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (
+        FILE_STATUS_REJECTED,
+        2,
+        0,
+        2,
+    )
+    assert "UTF-16 without a byte order mark" in outcome.message and "re-export" in outcome.message
+    assert rejected(db) == [("fx.csv", 2, "invalid_encoding"), ("fx.csv", 3, "invalid_encoding")]
+
+
+def test_gzip_is_recognised_by_its_content_not_its_name(db, landing):
+    write_bytes(
+        landing, FX.folder, "a_gzip_named_csv.csv", gzip.compress(f"{FX_HEADER}\n2025-03-03,EUR,USD,1.08\n".encode())
+    )
+    write_bytes(landing, FX.folder, "b_plain_named_gz.csv.gz", f"{FX_HEADER}\n2025-03-04,EUR,USD,1.09\n".encode())
+    report = load(db, landing, spec=FX)
+    assert counts(report) == {
+        "a_gzip_named_csv.csv": (FILE_STATUS_LOADED, 1, 1, 0),
+        "b_plain_named_gz.csv.gz": (FILE_STATUS_LOADED, 1, 1, 0),
+    }
+    assert db.execute("select rate::double from raw.fx_rates order by rate_date").fetchall() == [(1.08,), (1.09,)]
+
+
+def test_cr_only_line_endings_load_with_physical_line_numbers(db, landing):
+    text = f"{FX_HEADER}\r2025-03-03,EUR,USD,1.08\r2025-03-04,EUR,USD,abc\r2025-03-05,EUR,USD,1.1\r"
+    write_bytes(landing, FX.folder, "fx.csv", text.encode())
+    report = load(db, landing, spec=FX)
+    assert counts(report)["fx.csv"] == (FILE_STATUS_LOADED, 3, 2, 1)
+    assert rejected(db) == [("fx.csv", 3, "invalid_number")]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+def test_excel_separator_line_is_skipped_and_line_numbers_stay_physical(db, landing, separator):
+    rows = ["2025-03-03,EUR,USD,1.08", "2025-03-04,EUR,USD,abc", '2025-03-05,"EUR,USD,1.1', "2025-03-06,EUR,USD,1.2"]
+    text = f"sep={separator}\n" + "\n".join(line.replace(",", separator) for line in [FX_HEADER, *rows]) + "\n"
+    write_bytes(landing, FX.folder, "fx.csv", text.encode())
+    report = load(db, landing, spec=FX)
+    # line 1 sep=, line 2 header, 3 good, 4 bad number, 5 an unterminated quote swallowing line 6
+    assert counts(report)["fx.csv"] == (FILE_STATUS_LOADED, 3, 1, 2)
+    assert rejected(db) == [("fx.csv", 4, "invalid_number"), ("fx.csv", 5, "malformed_row")]
+    assert f"sep={separator}" in report.outcomes[0].message
+
+
+def test_semicolon_header_without_a_separator_line_says_what_to_do(db, landing):
+    write(landing, FX.folder, "fx.csv", "rate_date;from_currency;to_currency;rate\n2025-03-03;EUR;USD;1,08\n")
+    (outcome,) = load(db, landing, spec=FX).outcomes
+    assert outcome.status == FILE_STATUS_REJECTED
+    assert "re-export with ',' as the separator" in outcome.message
+
+
+def test_a_file_rejected_whole_counts_its_physical_records(db, landing):
+    # binary garbage: 3 newline bytes, the last record has no newline -> header line + 3 records
+    write_bytes(landing, FX.folder, "a_garbage.csv", b"\x00\x01\xff\xfe\x80\n\x9c\x00\n\x00\x00abc\\x0A\n\x07\x08")
+    full = gzip.compress((f"{FX_HEADER}\n" + "2025-03-03,EUR,USD,1.08\n" * 20000).encode(), mtime=0)
+    write_bytes(landing, FX.folder, "b_cut.csv.gz", full[: len(full) // 2])
+    readable = __import__("zlib").decompressobj(31).decompress(full[: len(full) // 2])
+    readable_records = readable.count(b"\n") - 1 + (0 if readable.endswith(b"\n") else 1)
+    report = load(db, landing, spec=FX)
+    got = counts(report)
+    assert got["a_garbage.csv"] == (FILE_STATUS_REJECTED, 3, 0, 3)
+    assert got["b_cut.csv.gz"] == (FILE_STATUS_REJECTED, readable_records, 0, readable_records)
+    assert 0 < readable_records < 20000
+    messages = {o.file_name: o.message for o in report.outcomes}
+    assert "binary content" in messages["a_garbage.csv"]
+    assert f"only its first {readable_records} record(s)" in messages["b_cut.csv.gz"]
+    garbage = db.execute(
+        "select line_number, reason_code, raw_content from audit.rejected_rows where file_name = 'a_garbage.csv' "
+        "order by 1"
+    ).fetchall()
+    assert garbage == [
+        (2, "unreadable_file", "\\x9C\\x00"),
+        (3, "unreadable_file", "\\x00\\x00abc\\x5Cx0A"),
+        (4, "unreadable_file", "\x07\x08"),  # valid UTF-8 (control characters): kept as text
+    ]
+    balance = db.execute(
+        "select count(*) from audit.load_files as f where rows_read != rows_loaded + rows_rejected "
+        "or rows_rejected != (select count(*) from audit.rejected_rows as r where r.file_hash = f.file_hash)"
+    ).fetchall()
+    assert balance == [(0,)]
+
+
+def test_rejected_raw_content_is_capped_with_its_original_length(db, landing):
+    long_name = "x" * 5000
+    write(landing, GOOGLE.folder, "g.csv", f"{GOOGLE_HEADER}\n2025-03-03,111,USD,1,{long_name},1000,,,,\n")
+    ingest_source(db, GOOGLE, landing, IngestionSettings(max_raw_content_chars=100), load_id="load-1")
+    (raw_content,) = db.execute("select raw_content from audit.rejected_rows").fetchone()
+    original = f"2025-03-03,111,USD,1,{long_name},1000,,,,"
+    assert raw_content == original[:100] + f" … [truncated: {len(original)} characters]"
+
+
+def test_parquet_columns_are_coerced_when_lossless_and_named_with_their_type_when_not(db, landing):
+    import numpy as np
+    import pandas as pd
+
+    folder = landing / GOOGLE.folder
+    folder.mkdir(parents=True)
+    frame = pd.DataFrame(
+        {
+            "segments.date": pd.to_datetime(
+                ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04 10:30"], format="ISO8601"
+            ),
+            "customer.id": ["111"] * 4,
+            "customer.currency_code": ["USD"] * 4,
+            "campaign.id": ["1", "2", "3", "4"],
+            "campaign.name": ["Brand"] * 4,
+            "metrics.cost_micros": [10132000000.0, 2.5e6, 3e6, 4e6],  # float64, as pandas writes it
+            "metrics.impressions": np.array([100, 200, 300, 400], dtype="int32"),
+            "metrics.clicks": [7.0, 8.0, 9.5, 1.0],
+            "metrics.conversions": [1.5, 0.0, 0.0, 0.0],
+            "metrics.conversions_value": [30.25, 0.0, 0.0, 0.0],
+        }
+    )
+    frame.to_parquet(folder / "g.parquet")
+    report = load(db, landing)
+    assert counts(report)["g.parquet"] == (FILE_STATUS_LOADED, 4, 2, 2)
+    rows = db.execute(
+        "select segments_date::varchar, campaign_id, metrics_cost_micros, metrics_impressions, metrics_clicks "
+        "from raw.google_ads order by 1"
+    ).fetchall()
+    assert rows == [("2025-03-01", "1", 10132000000, 100, 7), ("2025-03-02", "2", 2500000, 200, 8)]
+    reasons = db.execute("select line_number, reason_code, reason from audit.rejected_rows order by 1").fetchall()
+    assert reasons == [
+        (
+            3,
+            "not_whole_number",
+            "metrics.clicks is not a whole number (got '9.5') (Parquet column metrics.clicks is DOUBLE)",
+        ),
+        (
+            4,
+            "invalid_date",
+            "segments.date is not a YYYY-MM-DD date (got '2025-03-04 10:30:00') "
+            "(Parquet column segments.date is TIMESTAMP)",
+        ),
+    ]
+
+
+def test_parquet_timestamps_with_a_time_zone_load_as_instants(db, landing):
+    import pandas as pd
+
+    folder = landing / TOUCHPOINTS.folder
+    folder.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "touchpoint_id": ["t1"],
+            "anonymous_id": ["a1"],
+            "customer_id": [None],
+            "occurred_at": pd.to_datetime(["2025-03-01 14:05"]).tz_localize("Europe/Paris"),
+            "utm_source": ["google"],
+            "utm_medium": ["cpc"],
+            "utm_campaign": ["brand"],
+            "touch_type": ["click"],
+        }
+    ).to_parquet(folder / "t.parquet")
+    report = load(db, landing, spec=TOUCHPOINTS)
+    assert counts(report)["t.parquet"] == (FILE_STATUS_LOADED, 1, 1, 0)
+    instant = db.execute("select strftime(occurred_at at time zone 'UTC', '%Y-%m-%d %H:%M') from raw.touchpoints")
+    assert instant.fetchall() == [("2025-03-01 13:05",)]
+
+
+def test_a_rejected_line_of_a_semicolon_file_keeps_its_own_separator(db, landing):
+    text = f"sep=;\n{FX_HEADER.replace(',', ';')}\n2025-03-03;EUR;USD;1,08\n"
+    write_bytes(landing, FX.folder, "fx.csv", text.encode())
+    load(db, landing, spec=FX)
+    assert db.execute("select raw_content from audit.rejected_rows").fetchall() == [
+        ("2025-03-03;EUR;USD;1,08",)
+    ]  # as written
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"h\nr1\nr2\n",
+        b"h\nr1\nr2",
+        b"h\r\nr1\r\n\r\nr3\r\n",
+        b"only a header",
+        b"h\n",
+        f"{FX_HEADER}\n2025-03-03,EUR,USD,1.08\n".encode("utf-16-le"),
+        b"\x00\x01\n\x9c\n\n\x07",
+    ],
+)
+def test_records_counted_from_newline_bytes_match_the_records_split_in_duckdb(db, tmp_path, content):
+    from orchestration.lib.ingest import Reason, RejectedFile
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    landing_file = discover_files(tmp_path)[0]
+    split = RejectedFile(0, landing_file, "h", Reason.UNREADABLE_FILE, "m").stage_physical_records(db, path)
+    counted = RejectedFile(1, landing_file, "h", Reason.UNREADABLE_FILE, "m").stage_counted_records(db, path)
+    assert split == counted
+    lines = db.execute("select count(*), min(line_number), max(line_number) from _rejected_file_1").fetchone()
+    assert lines == (counted, 2 if counted else None, counted + 1 if counted else None)
