@@ -36,7 +36,15 @@ import duckdb
 from orchestration.lib import closed_periods
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.settings import DBT_PROJECT_DIR, IngestionSettings
-from orchestration.lib.sources import LINEAGE_COLUMNS, Column, Kind, SourceSpec
+from orchestration.lib.sources import (
+    LINEAGE_COLUMNS,
+    PLATFORM_ACCOUNT_ID,
+    PLATFORM_CAMPAIGN_ID,
+    Column,
+    Kind,
+    Normalise,
+    SourceSpec,
+)
 from orchestration.lib.sql import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
@@ -349,6 +357,62 @@ def column_rules(column: Column, value: str, settings: IngestionSettings) -> Col
     return rules
 
 
+LINKEDIN_CAMPAIGN_URN_PREFIX = "urn:li:sponsoredCampaign:"
+
+
+def _without_leading_zeros(digits: str) -> str:
+    return f"coalesce(nullif(ltrim({digits}, '0'), ''), '0')"
+
+
+def _normalised_sql(rule: Normalise, value: str) -> str:
+    """The canonical spelling of the key ``value`` (SQL of a trimmed text) under ``rule``.
+
+    Platform-independent rules only; a value that does not look like the
+    platform's id is kept as written.
+    """
+    if rule is Normalise.NONE:
+        return value
+    if rule is Normalise.LOWER_CASE:
+        return f"lower({value})"
+    if rule is Normalise.GOOGLE_CUSTOMER_ID:
+        dashed = _full_match(value, "[0-9]+([ -][0-9]+)*")
+        return f"case when {dashed} then replace(replace({value}, '-', ''), ' ', '') else {value} end"
+    if rule is Normalise.NUMERIC_ID:
+        return f"case when {_full_match(value, '[0-9]+')} then {_without_leading_zeros(value)} else {value} end"
+    if rule is Normalise.META_ACCOUNT_ID:
+        digits = f"regexp_extract({value}, '[0-9]+$')"
+        return (
+            f"case when {_full_match(value, '(?i:act_)?[0-9]+')} then {_without_leading_zeros(digits)} else {value} end"
+        )
+    if rule in (Normalise.LINKEDIN_ID, Normalise.LINKEDIN_CAMPAIGN_URN):
+        digits = _without_leading_zeros(f"regexp_extract({value}, '[0-9]+$')")
+        urn = "(?i:urn:li:[a-z]+:)?[0-9]+"
+        if rule is Normalise.LINKEDIN_CAMPAIGN_URN:
+            digits = f"{quote_literal(LINKEDIN_CAMPAIGN_URN_PREFIX)} || {digits}"
+            urn = f"(?i:{LINKEDIN_CAMPAIGN_URN_PREFIX})?[0-9]+"
+        return f"case when {_full_match(value, urn)} then {digits} else {value} end"
+    raise ValueError(f"{rule} depends on the row's platform: use normalised_key_sql")
+
+
+def normalised_key_sql(spec: SourceSpec, column: Column, typed: str, values: dict[str, str]) -> str:
+    """The typed value of ``column`` in its canonical spelling (``Column.normalise``).
+
+    ``typed`` is the column's typed SQL, ``values`` the SQL of each column's
+    trimmed text by header (for the rules that follow the row's ``platform``).
+    SQL from constants only: the rules and the platform names in ``sources.py``.
+    """
+    rule = column.normalise
+    if rule not in (Normalise.CAMPAIGN_ID_BY_PLATFORM, Normalise.ACCOUNT_ID_BY_PLATFORM):
+        return _normalised_sql(rule, typed)
+    rules = PLATFORM_CAMPAIGN_ID if rule is Normalise.CAMPAIGN_ID_BY_PLATFORM else PLATFORM_ACCOUNT_ID
+    platform = f"lower({values[spec.column('platform').header]})"
+    branches = " ".join(
+        f"when {quote_literal(name)} then {_normalised_sql(platform_rule, typed)}"
+        for name, platform_rule in rules.items()
+    )
+    return f"case {platform} {branches} else {typed} end"
+
+
 def _error_code_sql(column: Column, value: str, rules: ColumnRules, is_key: bool) -> str:
     """NULL for a good value, else the reason code of the first rule it breaks."""
     missing = Reason.MISSING_KEY if is_key else Reason.MISSING_VALUE
@@ -385,11 +449,12 @@ def validation_sql(spec: SourceSpec, settings: IngestionSettings) -> str:
     ``_column_name`` (of the first problem; NULL for a valid row).
     """
     trimmed, typed, codes = [], [], []
+    values = {column.header: f"_v{index}" for index, column in enumerate(spec.columns)}
     for index, column in enumerate(spec.columns):
         value = f"_v{index}"
         trimmed.append(f"{_trimmed_sql(f'h{index}')} as {value}")
         rules = column_rules(column, value, settings)
-        typed.append(f"{rules.typed} as {quote_identifier(column.name)}")
+        typed.append(f"{normalised_key_sql(spec, column, rules.typed, values)} as {quote_identifier(column.name)}")
         codes.append(f"{_error_code_sql(column, value, rules, column.header in spec.natural_key)} as _e{index}")
     error_columns = [f"_e{index}" for index in range(len(spec.columns))]
     first_column = " ".join(

@@ -416,12 +416,13 @@ CASES: list[Case] = [
         "bad_linkedin_urn",
         "linkedin_ads",
         "row rejected",
-        "campaign_urn must be urn:li:sponsoredCampaign:<digits>.",
+        "campaign_urn must be a LinkedIn campaign: urn:li:sponsoredCampaign:<digits> (any capitals) or the bare "
+        "number; a campaign URN without digits or the URN of another kind of object is rejected.",
         {
             "l.csv": lines(
                 LINKEDIN_HEADER,
                 "2025-03-03,508,GBP,urn:li:sponsoredCampaign:abc,B2B,10.5,,,",
-                "2025-03-03,508,GBP,12345,B2B,10.5,,,",
+                "2025-03-03,508,GBP,urn:li:sponsoredAccount:12345,B2B,10.5,,,",
                 "2025-03-03,508,GBP,urn:li:sponsoredCampaign:12345,B2B,10.5,,,",
             )
         },
