@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import closed_periods
+from orchestration.lib import closed_periods, restatements
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.settings import DBT_PROJECT_DIR, IngestionSettings
 from orchestration.lib.sources import (
@@ -907,6 +907,7 @@ class SourceLoad:
         try:
             if self.staged:
                 self._insert_raw()
+                restatements.record(self.connection, self.spec, self.load_id, self.loaded_at)
             for staged in self.staged:
                 self._insert_rejected_rows(staged)
             for outcome in self.outcomes:
