@@ -88,8 +88,7 @@ def test_a_newer_browser_copy_that_sorts_first_is_named(db, landing):
     found = load(db, landing, "second")
     assert found == [restatements.Restatement("google_ads", "export.csv", "export (1).csv", 2, True, False)]
     assert restatements.summary_lines(found) == [
-        "  google_ads: export (1).csv: 2 key(s) not applied, export.csv (loaded before, sorts after it) "
-        "restates them",
+        "  google_ads: export (1).csv: 2 key(s) not applied, export.csv (loaded before, sorts after it) restates them",
         "  WARNING google_ads: export (1).csv is newer than export.csv but sorts first, so export.csv wins; "
         "if export (1).csv is the correction, rename it to sort after export.csv (e.g. add a date or a _v2 "
         "suffix) and run again",
