@@ -1045,6 +1045,26 @@ class SourceLoad:
         return FileOutcome(**{**outcome.__dict__, "rejected_samples": samples})
 
 
+def normalise_stored_keys(connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> int:
+    """Bring keys loaded before their normalisation existed to their canonical spelling; returns rows changed.
+
+    A warehouse loaded by an earlier version holds keys as the files wrote them
+    (``582-471-9301``); new loads write them canonically. Without this, the
+    two spellings of one key would stay two keys for staging. Idempotent: a
+    row already canonical is not touched, so a current warehouse pays one scan.
+    """
+    columns = [column for column in spec.columns if column.normalise is not Normalise.NONE]
+    if not columns:
+        return 0
+    table = f"raw.{quote_identifier(spec.table)}"
+    values = {column.header: quote_identifier(column.name) for column in spec.columns}
+    canonical = {column.name: normalised_key_sql(spec, column, values[column.header], values) for column in columns}
+    assignments = ", ".join(f"{quote_identifier(name)} = {sql}" for name, sql in canonical.items())
+    differs = " or ".join(f"{quote_identifier(name)} is distinct from {sql}" for name, sql in canonical.items())
+    rows = connection.execute(f"update {table} set {assignments} where {differs}").fetchall()
+    return rows[0][0] if rows else 0
+
+
 def ingest_source(
     connection: duckdb.DuckDBPyConnection,
     spec: SourceSpec,
@@ -1062,6 +1082,9 @@ def ingest_source(
     """
     loaded_at = loaded_at or datetime.now(UTC).replace(tzinfo=None)
     connection.execute(raw_table_ddl(spec))
+    normalised = normalise_stored_keys(connection, spec)
+    if normalised:
+        log.info("%s: %d row(s) loaded before key normalisation now carry canonical keys", spec.name, normalised)
     load_currency_codes(connection)
     files = discover_files(landing_dir / spec.folder)
     report = SourceLoadReport(source=spec.name, files_found=len(files))

@@ -210,3 +210,16 @@ def test_a_restatement_in_the_other_spelling_is_the_same_key_for_staging(db, lan
     assert db.execute(
         "select count(distinct (segments_date, customer_id, campaign_id)), count(*) from raw.google_ads"
     ).fetchall() == [(1, 2)]
+
+
+def test_keys_loaded_before_normalisation_are_brought_to_canonical_form(db, landing):
+    write(landing, "google_ads", "g_2025-03.csv", GOOGLE_HEADER, "2025-03-03,5824719301,USD,1,Brand,1000000,,,,")
+    load(db, landing, "google_ads")
+    # what an earlier version of the ingestion stored: the key as the file wrote it
+    db.execute("update raw.google_ads set customer_id = '582-471-9301', campaign_id = '001'")
+    write(landing, "google_ads", "g_2025-03_v2.csv", GOOGLE_HEADER, "2025-03-04,5824719301,USD,1,Brand,2000000,,,,")
+    load(db, landing, "google_ads")
+    assert db.execute("select _source_file, customer_id, campaign_id from raw.google_ads order by 1").fetchall() == [
+        ("g_2025-03.csv", "5824719301", "1"),
+        ("g_2025-03_v2.csv", "5824719301", "1"),
+    ]
