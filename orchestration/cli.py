@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.lib import freshness, profiling, settings
+from orchestration.lib import freshness, profiling, restatements, settings
 from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect, warehouse_lock
 
@@ -103,6 +103,16 @@ def _load_summary(warehouse: Path, run_id: str) -> str:
     )
 
 
+def _restatement_summary(warehouse: Path, run_id: str) -> list[str]:
+    """The ``Restated`` section: each restatement this run's load applied, and the name-order traps."""
+    with connect(warehouse, read_only=True) as connection:
+        applied = restatements.restatements_of_load(connection, run_id)
+    if not applied:
+        return []
+    heading = f"Restated {len(applied)} file pair(s) (a later file replaces an earlier file's keys)"
+    return [heading, *restatements.summary_lines(applied)]
+
+
 def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: float) -> int:
     """Print what the run built and checked; return the process exit code."""
     lines = _check_lines(result)
@@ -117,6 +127,8 @@ def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: f
     print("=" * 78)
     if warehouse.exists():
         print(f"Files   {_load_summary(warehouse, result.run_id)}")
+        for line in _restatement_summary(warehouse, result.run_id):
+            print(line)
         print("Tables")
         for table, count in _table_counts(warehouse):
             print(f"  {table:<52} {count:>12,} rows")

@@ -11,6 +11,19 @@
     cast({{ amount }} * {{ fx_rate }} as decimal(38, 12))
 {%- endmacro %}
 
+{#
+    The rate from `currency` into the reporting currency: 1 for the reporting
+    currency itself, without a lookup (a same-currency conversion never needs
+    a published rate, whatever the day), else `looked_up_rate` (null when
+    there is none).
+#}
+{% macro fx_rate_into_rc(currency, looked_up_rate) -%}
+    case
+        when {{ currency }} = '{{ var("reporting_currency") }}' then cast(1 as {{ type_fx_rate() }})
+        else {{ looked_up_rate }}
+    end
+{%- endmacro %}
+
 {# The type of every FX rate column (see convert_to_rc). #}
 {% macro type_fx_rate() -%}
     decimal(38, 18)

@@ -38,10 +38,18 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import closed_periods
+from orchestration.lib import closed_periods, restatements
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.settings import DBT_PROJECT_DIR, IngestionSettings
-from orchestration.lib.sources import LINEAGE_COLUMNS, Column, Kind, SourceSpec
+from orchestration.lib.sources import (
+    LINEAGE_COLUMNS,
+    PLATFORM_ACCOUNT_ID,
+    PLATFORM_CAMPAIGN_ID,
+    Column,
+    Kind,
+    Normalise,
+    SourceSpec,
+)
 from orchestration.lib.sql import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
@@ -386,6 +394,62 @@ def column_rules(column: Column, value: str, settings: IngestionSettings) -> Col
     return rules
 
 
+LINKEDIN_CAMPAIGN_URN_PREFIX = "urn:li:sponsoredCampaign:"
+
+
+def _without_leading_zeros(digits: str) -> str:
+    return f"coalesce(nullif(ltrim({digits}, '0'), ''), '0')"
+
+
+def _normalised_sql(rule: Normalise, value: str) -> str:
+    """The canonical spelling of the key ``value`` (SQL of a trimmed text) under ``rule``.
+
+    Platform-independent rules only; a value that does not look like the
+    platform's id is kept as written.
+    """
+    if rule is Normalise.NONE:
+        return value
+    if rule is Normalise.LOWER_CASE:
+        return f"lower({value})"
+    if rule is Normalise.GOOGLE_CUSTOMER_ID:
+        dashed = _full_match(value, "[0-9]+([ -][0-9]+)*")
+        return f"case when {dashed} then replace(replace({value}, '-', ''), ' ', '') else {value} end"
+    if rule is Normalise.NUMERIC_ID:
+        return f"case when {_full_match(value, '[0-9]+')} then {_without_leading_zeros(value)} else {value} end"
+    if rule is Normalise.META_ACCOUNT_ID:
+        digits = f"regexp_extract({value}, '[0-9]+$')"
+        return (
+            f"case when {_full_match(value, '(?i:act_)?[0-9]+')} then {_without_leading_zeros(digits)} else {value} end"
+        )
+    if rule in (Normalise.LINKEDIN_ID, Normalise.LINKEDIN_CAMPAIGN_URN):
+        digits = _without_leading_zeros(f"regexp_extract({value}, '[0-9]+$')")
+        urn = "(?i:urn:li:[a-z]+:)?[0-9]+"
+        if rule is Normalise.LINKEDIN_CAMPAIGN_URN:
+            digits = f"{quote_literal(LINKEDIN_CAMPAIGN_URN_PREFIX)} || {digits}"
+            urn = f"(?i:{LINKEDIN_CAMPAIGN_URN_PREFIX})?[0-9]+"
+        return f"case when {_full_match(value, urn)} then {digits} else {value} end"
+    raise ValueError(f"{rule} depends on the row's platform: use normalised_key_sql")
+
+
+def normalised_key_sql(spec: SourceSpec, column: Column, typed: str, values: dict[str, str]) -> str:
+    """The typed value of ``column`` in its canonical spelling (``Column.normalise``).
+
+    ``typed`` is the column's typed SQL, ``values`` the SQL of each column's
+    trimmed text by header (for the rules that follow the row's ``platform``).
+    SQL from constants only: the rules and the platform names in ``sources.py``.
+    """
+    rule = column.normalise
+    if rule not in (Normalise.CAMPAIGN_ID_BY_PLATFORM, Normalise.ACCOUNT_ID_BY_PLATFORM):
+        return _normalised_sql(rule, typed)
+    rules = PLATFORM_CAMPAIGN_ID if rule is Normalise.CAMPAIGN_ID_BY_PLATFORM else PLATFORM_ACCOUNT_ID
+    platform = f"lower({values[spec.column('platform').header]})"
+    branches = " ".join(
+        f"when {quote_literal(name)} then {_normalised_sql(platform_rule, typed)}"
+        for name, platform_rule in rules.items()
+    )
+    return f"case {platform} {branches} else {typed} end"
+
+
 def _error_code_sql(column: Column, value: str, rules: ColumnRules, is_key: bool) -> str:
     """NULL for a good value, else the reason code of the first rule it breaks."""
     missing = Reason.MISSING_KEY if is_key else Reason.MISSING_VALUE
@@ -422,11 +486,12 @@ def validation_sql(spec: SourceSpec, settings: IngestionSettings) -> str:
     ``_column_name`` (of the first problem; NULL for a valid row).
     """
     trimmed, typed, codes = [], [], []
+    values = {column.header: f"_v{index}" for index, column in enumerate(spec.columns)}
     for index, column in enumerate(spec.columns):
         value = f"_v{index}"
         trimmed.append(f"{_trimmed_sql(f'h{index}')} as {value}")
         rules = column_rules(column, value, settings)
-        typed.append(f"{rules.typed} as {quote_identifier(column.name)}")
+        typed.append(f"{normalised_key_sql(spec, column, rules.typed, values)} as {quote_identifier(column.name)}")
         codes.append(f"{_error_code_sql(column, value, rules, column.header in spec.natural_key)} as _e{index}")
     error_columns = [f"_e{index}" for index in range(len(spec.columns))]
     first_column = " ".join(
@@ -1261,6 +1326,7 @@ class SourceLoad:
         try:
             if self.staged:
                 self._insert_raw()
+                restatements.record(self.connection, self.spec, self.load_id, self.loaded_at)
             for staged in self.staged:
                 self._insert_rejected_rows(staged)
             for rejected_file in self.rejected_whole:
@@ -1421,6 +1487,26 @@ class SourceLoad:
         return FileOutcome(**{**outcome.__dict__, "rejected_samples": samples})
 
 
+def normalise_stored_keys(connection: duckdb.DuckDBPyConnection, spec: SourceSpec) -> int:
+    """Bring keys loaded before their normalisation existed to their canonical spelling; returns rows changed.
+
+    A warehouse loaded by an earlier version holds keys as the files wrote them
+    (``582-471-9301``); new loads write them canonically. Without this, the
+    two spellings of one key would stay two keys for staging. Idempotent: a
+    row already canonical is not touched, so a current warehouse pays one scan.
+    """
+    columns = [column for column in spec.columns if column.normalise is not Normalise.NONE]
+    if not columns:
+        return 0
+    table = f"raw.{quote_identifier(spec.table)}"
+    values = {column.header: quote_identifier(column.name) for column in spec.columns}
+    canonical = {column.name: normalised_key_sql(spec, column, values[column.header], values) for column in columns}
+    assignments = ", ".join(f"{quote_identifier(name)} = {sql}" for name, sql in canonical.items())
+    differs = " or ".join(f"{quote_identifier(name)} is distinct from {sql}" for name, sql in canonical.items())
+    rows = connection.execute(f"update {table} set {assignments} where {differs}").fetchall()
+    return rows[0][0] if rows else 0
+
+
 def ingest_source(
     connection: duckdb.DuckDBPyConnection,
     spec: SourceSpec,
@@ -1438,6 +1524,9 @@ def ingest_source(
     """
     loaded_at = loaded_at or datetime.now(UTC).replace(tzinfo=None)
     connection.execute(raw_table_ddl(spec))
+    normalised = normalise_stored_keys(connection, spec)
+    if normalised:
+        log.info("%s: %d row(s) loaded before key normalisation now carry canonical keys", spec.name, normalised)
     load_currency_codes(connection)
     files = discover_files(landing_dir / spec.folder)
     report = SourceLoadReport(source=spec.name, files_found=len(files))

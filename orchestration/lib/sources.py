@@ -29,6 +29,51 @@ class Kind(StrEnum):
     MICROS = "micros"  # BIGINT, >= 0 (money x 1,000,000)
 
 
+class Normalise(StrEnum):
+    """How a key is brought to one spelling at ingestion, so that every spelling is the same key.
+
+    Applied to the typed value written to ``raw.<source>``: in-file duplicate
+    detection, closed-period holds, staging restatements and joins all compare
+    the canonical form. A value that does not look like the platform's id is
+    kept as written (and compared as such).
+    """
+
+    NONE = "none"
+    # Google Ads customer id, digits only: '582-471-9301' and '582 471 9301' -> '5824719301'
+    GOOGLE_CUSTOMER_ID = "google_customer_id"
+    # a platform id that is a number: digits without leading zeros ('021437658090' -> '21437658090')
+    NUMERIC_ID = "numeric_id"
+    # Meta ad account id: NUMERIC_ID, also without the Graph API's 'act_' prefix ('act_0104' -> '104')
+    META_ACCOUNT_ID = "meta_account_id"
+    # LinkedIn account or campaign number: NUMERIC_ID, also from its URN, any capitals
+    # ('urn:li:sponsoredAccount:508' -> '508', 'URN:LI:SPONSOREDCAMPAIGN:0123' -> '123')
+    LINKEDIN_ID = "linkedin_id"
+    # LinkedIn campaign: 'urn:li:sponsoredCampaign:<digits without leading zeros>', from a URN with any
+    # capitals or leading zeros, or from the bare number ('123' -> 'urn:li:sponsoredCampaign:123')
+    LINKEDIN_CAMPAIGN_URN = "linkedin_campaign_urn"
+    # lower case: platform and source-system names ('Google_Ads' -> 'google_ads')
+    LOWER_CASE = "lower_case"
+    # a campaign id as the campaign file writes it: by the row's `platform`, its spend source's rule
+    # (google_ads and meta_ads NUMERIC_ID, linkedin_ads the number of its URN); other platforms as written
+    CAMPAIGN_ID_BY_PLATFORM = "campaign_id_by_platform"
+    # an account id as an invoice writes it: by the row's `platform`, its spend source's account rule
+    ACCOUNT_ID_BY_PLATFORM = "account_id_by_platform"
+
+
+# The platform-dependent rules: the spend source's own rule for its campaign and account ids, as other
+# files (campaigns, vendor invoices) must write them to join. LinkedIn's campaign file uses the number.
+PLATFORM_CAMPAIGN_ID: dict[str, Normalise] = {
+    "google_ads": Normalise.NUMERIC_ID,
+    "meta_ads": Normalise.NUMERIC_ID,
+    "linkedin_ads": Normalise.LINKEDIN_ID,  # the number, of a bare id or of a URN
+}
+PLATFORM_ACCOUNT_ID: dict[str, Normalise] = {
+    "google_ads": Normalise.GOOGLE_CUSTOMER_ID,
+    "meta_ads": Normalise.META_ACCOUNT_ID,
+    "linkedin_ads": Normalise.LINKEDIN_ID,
+}
+
+
 DUCKDB_TYPE = {
     Kind.TEXT: "VARCHAR",
     Kind.DATE: "DATE",
@@ -51,6 +96,7 @@ class Column:
     ``required``: the column must be in the header (else the file is rejected).
     ``not_null``: a row with an empty value is rejected.
     ``pattern``: an optional regular expression the trimmed text must match.
+    ``normalise``: how a key is brought to its canonical spelling (``Normalise``).
     """
 
     header: str
@@ -58,6 +104,7 @@ class Column:
     required: bool = True
     not_null: bool = False
     pattern: str | None = None
+    normalise: Normalise = Normalise.NONE
 
     @property
     def name(self) -> str:
@@ -112,12 +159,14 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _key(header: str, kind: Kind = Kind.TEXT, pattern: str | None = None) -> Column:
-    return Column(header, kind, required=True, not_null=True, pattern=pattern)
+def _key(
+    header: str, kind: Kind = Kind.TEXT, pattern: str | None = None, normalise: Normalise = Normalise.NONE
+) -> Column:
+    return Column(header, kind, required=True, not_null=True, pattern=pattern, normalise=normalise)
 
 
-def _value(header: str, kind: Kind = Kind.TEXT) -> Column:
-    return Column(header, kind, required=True, not_null=True)
+def _value(header: str, kind: Kind = Kind.TEXT, normalise: Normalise = Normalise.NONE) -> Column:
+    return Column(header, kind, required=True, not_null=True, normalise=normalise)
 
 
 def _optional(header: str, kind: Kind = Kind.TEXT, *, column_required: bool = True) -> Column:
@@ -131,9 +180,9 @@ SOURCES: tuple[SourceSpec, ...] = (
         description="Google Ads campaign report, one row per day x customer x campaign (account time zone).",
         columns=(
             _key("segments.date", Kind.DATE),
-            _key("customer.id"),
+            _key("customer.id", normalise=Normalise.GOOGLE_CUSTOMER_ID),
             _value("customer.currency_code", Kind.CURRENCY),
-            _key("campaign.id"),
+            _key("campaign.id", normalise=Normalise.NUMERIC_ID),
             _optional("campaign.name"),
             _value("metrics.cost_micros", Kind.MICROS),
             _optional("metrics.impressions", Kind.COUNT),
@@ -150,9 +199,9 @@ SOURCES: tuple[SourceSpec, ...] = (
         description="Meta Ads insights at campaign level, time_increment=1.",
         columns=(
             _key("date_start", Kind.DATE),
-            _key("account_id"),
+            _key("account_id", normalise=Normalise.META_ACCOUNT_ID),
             _value("account_currency", Kind.CURRENCY),
-            _key("campaign_id"),
+            _key("campaign_id", normalise=Normalise.NUMERIC_ID),
             _optional("campaign_name"),
             _value("spend", Kind.NON_NEGATIVE_AMOUNT),
             _optional("impressions", Kind.COUNT),
@@ -169,9 +218,13 @@ SOURCES: tuple[SourceSpec, ...] = (
         description="LinkedIn ad analytics, pivot=CAMPAIGN, timeGranularity=DAILY.",
         columns=(
             _key("day", Kind.DATE),
-            _key("account_id"),
+            _key("account_id", normalise=Normalise.LINKEDIN_ID),
             _value("account_currency", Kind.CURRENCY),
-            _key("campaign_urn", pattern=r"^urn:li:sponsoredCampaign:[0-9]+$"),
+            _key(
+                "campaign_urn",
+                pattern=r"^(?i:urn:li:sponsoredCampaign:)?[0-9]+$",
+                normalise=Normalise.LINKEDIN_CAMPAIGN_URN,
+            ),
             _optional("campaign_name"),
             _value("cost_in_local_currency", Kind.NON_NEGATIVE_AMOUNT),
             _optional("impressions", Kind.COUNT),
@@ -187,7 +240,7 @@ SOURCES: tuple[SourceSpec, ...] = (
         description="Spend of any other channel (TV, events, agency fees, ...) per day, system, account, campaign.",
         columns=(
             _key("spend_date", Kind.DATE),
-            _key("source_system"),
+            _key("source_system", normalise=Normalise.LOWER_CASE),
             _key("account_id"),
             _key("campaign_id"),
             _optional("campaign_name"),
@@ -204,8 +257,8 @@ SOURCES: tuple[SourceSpec, ...] = (
         folder="marketing/campaigns",
         description="Campaign dimension by marketing ops: channel, budget line and UTM per platform campaign.",
         columns=(
-            _key("platform"),
-            _key("campaign_id"),
+            _key("platform", normalise=Normalise.LOWER_CASE),
+            _key("campaign_id", normalise=Normalise.CAMPAIGN_ID_BY_PLATFORM),
             _optional("campaign_name"),
             _value("channel"),
             _optional("budget_line_id"),
@@ -293,8 +346,8 @@ SOURCES: tuple[SourceSpec, ...] = (
         columns=(
             _key("invoice_id"),
             _optional("vendor"),
-            _value("platform"),
-            _value("platform_account_id"),
+            _value("platform", normalise=Normalise.LOWER_CASE),
+            _value("platform_account_id", normalise=Normalise.ACCOUNT_ID_BY_PLATFORM),
             _value("billing_period", Kind.PERIOD),
             _optional("invoice_date", Kind.DATE),
             _value("amount", Kind.AMOUNT),

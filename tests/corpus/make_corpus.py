@@ -34,6 +34,9 @@ GOOGLE_HEADER = (
 )
 TOUCH_HEADER = "touchpoint_id,anonymous_id,customer_id,occurred_at,utm_source,utm_medium,utm_campaign,touch_type"
 BUDGET_HEADER = "budget_version,fiscal_period,budget_line_id,channel,amount,currency,approved_at,approved_by"
+META_HEADER = (
+    "date_start,account_id,account_currency,campaign_id,campaign_name,spend,impressions,clicks,purchases,purchase_value"
+)
 LINKEDIN_HEADER = (
     "day,account_id,account_currency,campaign_urn,campaign_name,cost_in_local_currency,impressions,clicks,"
     "external_website_conversions"
@@ -44,6 +47,8 @@ FOLDERS = {
     "touchpoints": "marketing/touchpoints",
     "budgets": "finance/budgets",
     "linkedin_ads": "marketing/linkedin_ads",
+    "meta_ads": "marketing/meta_ads",
+    "campaigns": "marketing/campaigns",
 }
 
 
@@ -461,12 +466,13 @@ CASES: list[Case] = [
         "bad_linkedin_urn",
         "linkedin_ads",
         "row rejected",
-        "campaign_urn must be urn:li:sponsoredCampaign:<digits>.",
+        "campaign_urn must be a LinkedIn campaign: urn:li:sponsoredCampaign:<digits> (any capitals) or the bare "
+        "number; a campaign URN without digits or the URN of another kind of object is rejected.",
         {
             "l.csv": lines(
                 LINKEDIN_HEADER,
                 "2025-03-03,508,GBP,urn:li:sponsoredCampaign:abc,B2B,10.5,,,",
-                "2025-03-03,508,GBP,12345,B2B,10.5,,,",
+                "2025-03-03,508,GBP,urn:li:sponsoredAccount:12345,B2B,10.5,,,",
                 "2025-03-03,508,GBP,urn:li:sponsoredCampaign:12345,B2B,10.5,,,",
             )
         },
@@ -853,6 +859,131 @@ CASES: list[Case] = [
         {"g.csv": outcome("rejected", 3, 0, 3, "binary content, not CSV text")},
         [("g.csv", 2, "unreadable_file"), ("g.csv", 3, "unreadable_file"), ("g.csv", 4, "unreadable_file")],
         spend_total=0.0,
+    ),
+    # ---- issue 17, part keys: a key means the same however it is written; restatements replace, never add
+    Case(
+        "restatement_with_dashed_customer_id",
+        "google_ads",
+        "loaded",
+        "A restatement writes the Google Ads customer id as the interface shows it (`582-471-9301`) and a "
+        "campaign id with a leading zero: both are normalised at ingestion (digits only, no leading zeros), so "
+        "the later file replaces the earlier one's keys instead of adding to them. Spend once: 120 + 50 + 80.",
+        {
+            "g_2025-03.csv": google(
+                "2025-03-03,5824719301,USD,21437658090,Brand,100000000,,,,",
+                "2025-03-03,5824719301,USD,21437658091,Generic,50000000,,,,",
+                "2025-03-04,5824719301,USD,21437658090,Brand,70000000,,,,",
+            ),
+            "g_2025-03_restated.csv": google(
+                "2025-03-03,582-471-9301,USD,21437658090,Brand,120000000,,,,",
+                "2025-03-04,582-471-9301,USD,021437658090,Brand,80000000,,,,",
+            ),
+        },
+        {
+            "g_2025-03.csv": outcome("loaded", 3, 3, 0),
+            "g_2025-03_restated.csv": outcome("loaded", 2, 2, 0),
+        },
+        loaded_values={"customer_id": "5824719301", "campaign_id": "21437658090"},
+        spend_total=250.0,
+    ),
+    Case(
+        "campaign_id_with_leading_zero",
+        "campaigns",
+        "loaded",
+        "The campaign file writes a Google Ads campaign id with a leading zero (`021437658090`, as a spreadsheet "
+        "keeps it as text): it is normalised by its row's platform to `21437658090`, the id the spend carries, so "
+        "the campaign maps to its channel instead of leaving its spend `unmapped`. Platform names are lower-cased; "
+        "other-spend ids stay as written (`007`).",
+        {
+            "campaigns.csv": lines(
+                "platform,campaign_id,campaign_name,channel,budget_line_id,utm_campaign,start_date,end_date,owner_team",
+                "Google_Ads,021437658090,US | Search | Brand,paid_search,BL-SEARCH,us_search_brand,2021-09-01,,US",
+                "tv_agency,007,Prime time,offline,BL-OFFLINE,,2025-01-01,,Brand",
+            )
+        },
+        {"campaigns.csv": outcome("loaded", 2, 2, 0)},
+        loaded_values={"platform": "google_ads", "campaign_id": "21437658090"},
+    ),
+    Case(
+        "meta_act_account_id",
+        "meta_ads",
+        "loaded",
+        "Meta's Graph API writes ad account ids as `act_<id>`, Ads Manager exports the bare number: both are the "
+        "same account (`act_` dropped, no leading zeros), so the API restatement replaces the export's rows. "
+        "Spend once: 30.25 + 12.00.",
+        {
+            "meta_2025-03.csv": lines(
+                META_HEADER,
+                "2025-03-03,104839201847362,EUR,120210345678901234,Prospecting,25.50,,,,",
+                "2025-03-04,104839201847362,EUR,120210345678901234,Prospecting,12.00,,,,",
+            ),
+            "meta_2025-03_api.csv": lines(
+                META_HEADER, "2025-03-03,act_104839201847362,EUR,120210345678901234,Prospecting,30.25,,,,"
+            ),
+        },
+        {"meta_2025-03.csv": outcome("loaded", 2, 2, 0), "meta_2025-03_api.csv": outcome("loaded", 1, 1, 0)},
+        loaded_values={"account_id": "104839201847362"},
+        spend_total=42.25,
+    ),
+    Case(
+        "linkedin_bare_number_and_upper_case_urn",
+        "linkedin_ads",
+        "loaded",
+        "A LinkedIn campaign written as the bare number (`187654321`) or with other capitals and a leading zero "
+        "(`URN:LI:SPONSOREDCAMPAIGN:0187654322`) is the campaign `urn:li:sponsoredCampaign:<number>`; the "
+        "restatement in the other spelling replaces the first file's row. Spend once: 12.50 + 7.25.",
+        {
+            "l_2025-03.csv": lines(
+                LINKEDIN_HEADER,
+                "2025-03-03,508123456,GBP,urn:li:sponsoredCampaign:187654321,Lead gen,10.00,,,",
+                "2025-03-03,508123456,GBP,URN:LI:SPONSOREDCAMPAIGN:0187654322,Whitepaper,7.25,,,",
+            ),
+            "l_2025-03_restated.csv": lines(LINKEDIN_HEADER, "2025-03-03,508123456,GBP,187654321,Lead gen,12.50,,,"),
+        },
+        {"l_2025-03.csv": outcome("loaded", 2, 2, 0), "l_2025-03_restated.csv": outcome("loaded", 1, 1, 0)},
+        loaded_values={"campaign_urn": "urn:li:sponsoredCampaign:187654322"},
+        spend_total=19.75,
+    ),
+    Case(
+        "currency_code_blanks_and_case",
+        "meta_ads",
+        "row rejected",
+        "Currency codes are trimmed and case-insensitive (` usd `, `Usd` are USD), but a code with a blank inside "
+        "(`U SD`) is not guessed: `unknown_currency`. Spend of the loaded rows: 1.50 + 2.50.",
+        {
+            "m.csv": lines(
+                META_HEADER,
+                "2025-03-03,1, usd ,1,A,1.50,,,,",
+                "2025-03-04,1,Usd,1,A,2.50,,,,",
+                "2025-03-05,1,U SD,1,A,4.00,,,,",
+            )
+        },
+        {"m.csv": outcome("loaded", 3, 2, 1)},
+        [("m.csv", 4, "unknown_currency")],
+        loaded_values={"account_currency": "USD"},
+        spend_total=4.0,
+    ),
+    Case(
+        "browser_copy_sorts_first",
+        "google_ads",
+        "loaded",
+        "A second download of `g.csv` saved by a browser as `g (1).csv` sorts before `g.csv` (' ' < '.'), so "
+        "`g.csv` keeps winning for the keys both carry, whatever the files' ages: the run summary warns when the "
+        "losing copy is the newer one and says to rename it (tests/unit/test_restatements.py; git does not keep "
+        "the corpus files' mtimes). Spend once: 10 + 20 from g.csv, 5 from the copy's extra day.",
+        {
+            "g.csv": google(
+                "2025-03-03,5824719301,USD,21437658090,Brand,10000000,,,,",
+                "2025-03-04,5824719301,USD,21437658090,Brand,20000000,,,,",
+            ),
+            "g (1).csv": google(
+                "2025-03-03,5824719301,USD,21437658090,Brand,11000000,,,,",
+                "2025-03-04,5824719301,USD,21437658090,Brand,22000000,,,,",
+                "2025-03-05,5824719301,USD,21437658090,Brand,5000000,,,,",
+            ),
+        },
+        {"g.csv": outcome("loaded", 2, 2, 0), "g (1).csv": outcome("loaded", 3, 3, 0)},
+        spend_total=35.0,
     ),
 ]
 

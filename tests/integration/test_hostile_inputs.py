@@ -39,6 +39,10 @@ CONTROL = {
     "linkedin_ads": "day,account_id,account_currency,campaign_urn,campaign_name,cost_in_local_currency,impressions,"
     "clicks,external_website_conversions\n"
     + "".join(f"2024-01-0{day},999,GBP,urn:li:sponsoredCampaign:999,Control,1.5,,,\n" for day in range(1, 6)),
+    "meta_ads": "date_start,account_id,account_currency,campaign_id,campaign_name,spend,impressions,clicks,"
+    "purchases,purchase_value\n" + "".join(f"2024-01-0{day},999,USD,999,Control,2.5,,,,\n" for day in range(1, 6)),
+    "campaigns": "platform,campaign_id,campaign_name,channel,budget_line_id,utm_campaign,start_date,end_date,"
+    "owner_team\n" + "".join(f"control_system,CONTROL-{day},Control,offline,,,,,\n" for day in range(1, 6)),
 }
 CONTROL_ROWS = 5
 

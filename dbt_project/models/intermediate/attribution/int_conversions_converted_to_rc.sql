@@ -7,6 +7,9 @@
     fct_conversions takes the others, audit.conversion_fx_errors lists these.
 #}
 
+{#- the rate: 1 for the reporting currency, without a lookup (fx_rate_into_rc) -#}
+{%- set fx_rate = fx_rate_into_rc('conversions.currency', 'fx_rates_as_of.rate') -%}
+
 with
 
 conversions as (
@@ -34,12 +37,18 @@ conversions_converted_to_rc as (
         conversions.revenue,
         conversions.gross_margin,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        fx_rates_as_of.rate as fx_rate,
-        fx_rates_as_of.rate_date_used as fx_rate_date,
-        fx_rates_as_of.rate_source as fx_rate_source,
-        {{ convert_to_rc('conversions.revenue', 'fx_rates_as_of.rate') }} as revenue_rc,
-        {{ convert_to_rc('conversions.gross_margin', 'fx_rates_as_of.rate') }} as gross_margin_rc,
-        fx_rates_as_of.rate is not null as has_fx_rate,
+        {{ fx_rate }} as fx_rate,
+        coalesce(
+            fx_rates_as_of.rate_date_used,
+            case when conversions.currency = '{{ var("reporting_currency") }}' then cast(conversions.converted_at as date) end
+        ) as fx_rate_date,
+        coalesce(
+            fx_rates_as_of.rate_source,
+            case when conversions.currency = '{{ var("reporting_currency") }}' then 'identity' end
+        ) as fx_rate_source,
+        {{ convert_to_rc('conversions.revenue', fx_rate) }} as revenue_rc,
+        {{ convert_to_rc('conversions.gross_margin', fx_rate) }} as gross_margin_rc,
+        {{ fx_rate }} is not null as has_fx_rate,
         conversions.source_file,
         conversions.source_line_number
     from conversions

@@ -11,7 +11,10 @@
       invoice and for its reporting-currency figures.
 
     Both are looked up in int_fx_rates_as_of (at most fx_max_staleness_days
-    stale); null when there is no usable rate on that day.
+    stale); null when there is no usable rate on that day. The reporting
+    currency's rate is 1 without a lookup (fx_rate_into_rc): its periods may
+    end after the last day any amount is dated (a month still under way), and
+    a same-currency reconciliation must never fail for want of a rate.
 #}
 
 with
@@ -81,10 +84,26 @@ fx_rates_by_period as (
         '{{ var("reporting_currency") }}' as reporting_currency,
         period_currency_lookup_dates.period_start_lookup_date,
         period_currency_lookup_dates.period_end_lookup_date,
-        period_start_rates.rate as period_start_fx_rate,
-        period_start_rates.rate_date_used as period_start_fx_rate_date,
-        period_end_rates.rate as period_end_fx_rate,
-        period_end_rates.rate_date_used as period_end_fx_rate_date
+        {{ fx_rate_into_rc(
+            'period_currency_lookup_dates.currency', 'period_start_rates.rate'
+        ) }} as period_start_fx_rate,
+        coalesce(
+            period_start_rates.rate_date_used,
+            case
+                when period_currency_lookup_dates.currency = '{{ var("reporting_currency") }}'
+                    then period_currency_lookup_dates.period_start_lookup_date
+            end
+        ) as period_start_fx_rate_date,
+        {{ fx_rate_into_rc(
+            'period_currency_lookup_dates.currency', 'period_end_rates.rate'
+        ) }} as period_end_fx_rate,
+        coalesce(
+            period_end_rates.rate_date_used,
+            case
+                when period_currency_lookup_dates.currency = '{{ var("reporting_currency") }}'
+                    then period_currency_lookup_dates.period_end_lookup_date
+            end
+        ) as period_end_fx_rate_date
     from period_currency_lookup_dates
     left join fx_rates_as_of as period_start_rates
         on

@@ -7,6 +7,9 @@
     lists it, so it never vanishes silently from the booked actuals.
 #}
 
+{#- the rate: 1 for the reporting currency, without a lookup (fx_rate_into_rc) -#}
+{%- set fx_rate = fx_rate_into_rc('gl_lines_with_budget_line.currency', 'fx_rates_as_of.rate') -%}
+
 with
 
 gl_journal_lines as (
@@ -42,10 +45,13 @@ gl_lines_converted_to_rc as (
         gl_lines_with_budget_line.currency,
         gl_lines_with_budget_line.amount,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        fx_rates_as_of.rate as fx_rate,
-        fx_rates_as_of.rate_date_used as fx_rate_date,
-        {{ convert_to_rc('gl_lines_with_budget_line.amount', 'fx_rates_as_of.rate') }} as amount_rc,
-        fx_rates_as_of.rate is not null as has_fx_rate,
+        {{ fx_rate }} as fx_rate,
+        coalesce(
+            fx_rates_as_of.rate_date_used,
+            case when gl_lines_with_budget_line.currency = '{{ var("reporting_currency") }}' then gl_lines_with_budget_line.posting_date end
+        ) as fx_rate_date,
+        {{ convert_to_rc('gl_lines_with_budget_line.amount', fx_rate) }} as amount_rc,
+        {{ fx_rate }} is not null as has_fx_rate,
         gl_lines_with_budget_line.source_file,
         gl_lines_with_budget_line.source_line_number
     from gl_lines_with_budget_line

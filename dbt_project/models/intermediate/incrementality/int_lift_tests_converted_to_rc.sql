@@ -6,6 +6,9 @@
     keeps null `_rc` amounts and has_fx_rate false, and is left out there.
 #}
 
+{#- the rate: 1 for the reporting currency, without a lookup (fx_rate_into_rc) -#}
+{%- set fx_rate = fx_rate_into_rc('lift_tests.currency', 'fx_rates_as_of.rate') -%}
+
 with
 
 lift_tests as (
@@ -29,14 +32,14 @@ lift_tests_converted_to_rc as (
         lift_tests.end_date,
         lift_tests.currency,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        fx_rates_as_of.rate as fx_rate,
-        {{ convert_to_rc('lift_tests.spend', 'fx_rates_as_of.rate') }} as spend_rc,
-        {{ convert_to_rc('lift_tests.incremental_revenue', 'fx_rates_as_of.rate') }} as incremental_revenue_rc,
-        {{ convert_to_rc('lift_tests.incremental_revenue_ci_low', 'fx_rates_as_of.rate') }}
+        {{ fx_rate }} as fx_rate,
+        {{ convert_to_rc('lift_tests.spend', fx_rate) }} as spend_rc,
+        {{ convert_to_rc('lift_tests.incremental_revenue', fx_rate) }} as incremental_revenue_rc,
+        {{ convert_to_rc('lift_tests.incremental_revenue_ci_low', fx_rate) }}
             as incremental_revenue_ci_low_rc,
-        {{ convert_to_rc('lift_tests.incremental_revenue_ci_high', 'fx_rates_as_of.rate') }}
+        {{ convert_to_rc('lift_tests.incremental_revenue_ci_high', fx_rate) }}
             as incremental_revenue_ci_high_rc,
-        fx_rates_as_of.rate is not null as has_fx_rate
+        {{ fx_rate }} is not null as has_fx_rate
     from lift_tests
     left join fx_rates_as_of
         on

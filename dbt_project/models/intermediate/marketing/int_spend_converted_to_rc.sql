@@ -1,3 +1,6 @@
+{#- the rate: 1 for the reporting currency, without a lookup (fx_rate_into_rc) -#}
+{%- set fx_rate = fx_rate_into_rc('spend_unioned.currency', 'fx_rates_as_of.rate') -%}
+
 with
 
 spend_unioned as (
@@ -23,11 +26,17 @@ spend_converted_to_rc as (
         spend_unioned.currency,
         spend_unioned.spend,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        fx_rates_as_of.rate as fx_rate,
-        fx_rates_as_of.rate_date_used as fx_rate_date,
-        fx_rates_as_of.rate_source as fx_rate_source,
-        {{ convert_to_rc('spend_unioned.spend', 'fx_rates_as_of.rate') }} as spend_rc,
-        fx_rates_as_of.rate is not null as has_fx_rate,
+        {{ fx_rate }} as fx_rate,
+        coalesce(
+            fx_rates_as_of.rate_date_used,
+            case when spend_unioned.currency = '{{ var("reporting_currency") }}' then spend_unioned.spend_date end
+        ) as fx_rate_date,
+        coalesce(
+            fx_rates_as_of.rate_source,
+            case when spend_unioned.currency = '{{ var("reporting_currency") }}' then 'identity' end
+        ) as fx_rate_source,
+        {{ convert_to_rc('spend_unioned.spend', fx_rate) }} as spend_rc,
+        {{ fx_rate }} is not null as has_fx_rate,
         spend_unioned.impressions,
         spend_unioned.clicks,
         spend_unioned.platform_conversions,
