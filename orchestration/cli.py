@@ -70,16 +70,21 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
     return lines
 
 
-def _checks_not_run(result: dg.ExecuteInProcessResult, lines: Sequence[CheckLine]) -> list[str]:
-    """``asset :: check`` of every check the run planned and never evaluated (its step did not run)."""
+def _checks_not_run(instance: dg.DagsterInstance, run_id: str, lines: Sequence[CheckLine]) -> list[str]:
+    """``asset :: check`` of every check the run planned and never evaluated (its step did not run).
+
+    The plan is recorded when the run is created, before execution: it is in the run's event log, not in
+    the in-process result's events.
+    """
     import dagster as dg
 
     evaluated = {(line.asset, line.name) for line in lines}
-    planned = {
-        (event.event_specific_data.asset_key.to_user_string(), event.event_specific_data.check_name)
-        for event in result.all_events
-        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
-    }
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED).records
+    planned = set()
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        if event is not None and event.event_specific_data is not None:
+            planned.add((event.event_specific_data.asset_key.to_user_string(), event.event_specific_data.check_name))
     return [f"{asset} :: {name}" for asset, name in sorted(planned - evaluated)]
 
 
@@ -130,7 +135,9 @@ def _load_summary(warehouse: Path, run_id: str) -> str:
     )
 
 
-def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: float) -> int:
+def print_summary(
+    result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: float, instance: dg.DagsterInstance | None = None
+) -> int:
     """Print what the run built and checked; return the process exit code."""
     lines = _check_lines(result)
     targets = [check for check in lines if check.is_target]
@@ -156,7 +163,7 @@ def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: f
         print(f"  {label} {check.asset} :: {check.name}  {check.description}")
     for step, reason in _failed_steps(result):
         print(f"  STEP FAILED {step}  {reason}")
-    not_run = _checks_not_run(result, lines)
+    not_run = [] if instance is None else _checks_not_run(instance, result.run_id, lines)
     if not_run:
         shown = ", ".join(not_run[:NOT_RUN_LISTED]) + (", …" if len(not_run) > NOT_RUN_LISTED else "")
         print(f"  NOT RUN {len(not_run)} check(s) planned but not run (an upstream step failed): {shown}")
@@ -291,7 +298,7 @@ def run(
                 timings.write_text(
                     json.dumps({"run_id": result.run_id, "run_seconds": round(elapsed, 3), "steps": steps}, indent=2)
                 )
-            code = print_summary(result, warehouse, elapsed)
+            code = print_summary(result, warehouse, elapsed, instance)
             if code == 0 and full_build:
                 freshness.record(warehouse, inputs, result.run_id)
             deliver_alerts(warehouse, result.run_id, instance)

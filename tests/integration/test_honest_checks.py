@@ -24,6 +24,12 @@ from tests.loopback import WebhookSink
 pytestmark = pytest.mark.integration
 
 SHAPLEY_TEST = "fct_attribution_channel_weights_shapley_credits_are_the_shapley_values"
+# The checks that an amount without an FX rate must fail: spend, conversions, finance amounts.
+FX_CHECKS = {
+    "fx_conversion_errors_is_empty",
+    "conversion_fx_errors_is_empty",
+    "finance_fx_conversion_errors_is_empty",
+}
 
 
 def run_id_of(stdout: str) -> str:
@@ -153,7 +159,7 @@ def test_an_fx_gap_fails_only_the_fx_checks_that_name_it(tmp_path: Path):
     assert "NOT RUN " in result.stdout and "check(s) planned but not run" in result.stdout, output
     for line in failed:
         name = line.split(" :: ")[1].split()[0]
-        assert "fx_conversion_errors" in name, output  # nothing unrelated fails
+        assert name in FX_CHECKS, output  # nothing unrelated fails
         assert "failing row(s)" in line, line  # the description says what was found
     run_id = run_id_of(result.stdout)
     with duckdb.connect(str(tmp_path / "roi.duckdb"), read_only=True) as connection:
@@ -163,13 +169,16 @@ def test_an_fx_gap_fails_only_the_fx_checks_that_name_it(tmp_path: Path):
             "where attribution_model = 'shapley'"
         ).fetchone()[0]
         unconverted = connection.execute("select count(*) from audit.conversion_fx_errors").fetchone()[0]
+        failed_errors = connection.execute(
+            "select check_name, details from audit.dq_results where run_id = ? and not passed and severity = 'ERROR'",
+            [run_id],
+        ).fetchall()
     passed, details = kept[("marts/fct_attribution_channel_weights", SHAPLEY_TEST)]
     assert passed, details
     assert held_out == pytest.approx(unconverted, abs=1e-9)  # each unconverted conversion's one credit
-    for (asset, name), (check_passed, check_details) in kept.items():
-        if not check_passed and check_details["kind"] == "integrity":
-            assert "fx_conversion_errors" in name, (asset, name)
-            assert check_details["description"], (asset, name)
+    # the planted rejected rows warn (no_rejected_rows); what fails is the FX checks, each described
+    assert {name for name, _ in failed_errors} <= FX_CHECKS and "fx_conversion_errors_is_empty" in dict(failed_errors)
+    assert all(json.loads(details)["description"] for _, details in failed_errors)
 
 
 # A line that spends a few hundred a day, and the implausible day.
