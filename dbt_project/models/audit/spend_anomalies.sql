@@ -53,9 +53,10 @@ trailing_history as (
             scored_day.platform = past_day.platform
             and scored_day.campaign_id = past_day.campaign_id
             and scored_day.currency = past_day.currency
-            and past_day.spend_date < scored_day.spend_date
-            and past_day.spend_date
-            >= {{ dbt.dateadd('day', -var('spend_anomaly_history_days'), 'scored_day.spend_date') }}
+            and scored_day.spend_date > past_day.spend_date
+            and {{ dbt.dateadd(
+                'day', -var('spend_anomaly_history_days'), 'scored_day.spend_date'
+            ) }} <= past_day.spend_date
 
 ),
 

@@ -65,7 +65,8 @@ credited_conversions as (
 
 ),
 
--- the credit of conversions fct_conversions leaves out for want of an FX rate (audit.conversion_fx_errors)
+-- the credit of conversions fct_conversions leaves out for want of an FX rate
+-- (listed in audit.conversion_fx_errors)
 credits_without_fx_rate as (
 
     select
@@ -104,8 +105,9 @@ channel_weights_credited as (
         ) as target_conversions,
         cast(coalesce(credited_conversions.credited_conversions, 0) as {{ type_double() }})
             as credited_conversions,
-        cast(coalesce(credits_without_fx_rate.conversions_without_fx_rate, 0) as {{ type_double() }})
-            as conversions_without_fx_rate
+        cast(
+            coalesce(credits_without_fx_rate.conversions_without_fx_rate, 0) as {{ type_double() }}
+        ) as conversions_without_fx_rate
     from channel_weights
     cross join converting_journeys
     left join credited_conversions
