@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # Dagster is imported when a build starts: a run with nothing
     import dagster as dg
 
 SUMMARY_SCHEMAS = ("raw", "marts", "audit")
+# Checks not run (after a failed step) named in the summary; the count is always given.
+NOT_RUN_LISTED = 8
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,36 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
             )
         )
     return lines
+
+
+def _checks_not_run(instance: dg.DagsterInstance, run_id: str, lines: Sequence[CheckLine]) -> list[str]:
+    """``asset :: check`` of every check the run planned and never evaluated (its step did not run).
+
+    The plan is recorded when the run is created, before execution: it is in the run's event log, not in
+    the in-process result's events.
+    """
+    import dagster as dg
+
+    evaluated = {(line.asset, line.name) for line in lines}
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED).records
+    planned = set()
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        if event is not None and event.event_specific_data is not None:
+            planned.add((event.event_specific_data.asset_key.to_user_string(), event.event_specific_data.check_name))
+    return [f"{asset} :: {name}" for asset, name in sorted(planned - evaluated)]
+
+
+def _failed_steps(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+    """(step, the first line of its error) of every failed step, so the summary says why."""
+    failed = []
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        error = event.step_failure_data.error
+        message = (error.message if error is not None else "").strip().splitlines()
+        failed.append((event.step_key or "", message[0] if message else ""))
+    return failed
 
 
 def _table_counts(warehouse: Path) -> list[tuple[str, int]]:
@@ -113,7 +145,9 @@ def _restatement_summary(warehouse: Path, run_id: str) -> list[str]:
     return [heading, *restatements.summary_lines(applied)]
 
 
-def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: float) -> int:
+def print_summary(
+    result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: float, instance: dg.DagsterInstance | None = None
+) -> int:
     """Print what the run built and checked; return the process exit code."""
     lines = _check_lines(result)
     targets = [check for check in lines if check.is_target]
@@ -139,9 +173,12 @@ def print_summary(result: dg.ExecuteInProcessResult, warehouse: Path, elapsed: f
     for check in failed_errors + failed_warnings:
         label = "FAILED " if check.severity == "ERROR" else "WARNING"
         print(f"  {label} {check.asset} :: {check.name}  {check.description}")
-    failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
-    for step in failed_steps:
-        print(f"  STEP FAILED {step}")
+    for step, reason in _failed_steps(result):
+        print(f"  STEP FAILED {step}  {reason}")
+    not_run = [] if instance is None else _checks_not_run(instance, result.run_id, lines)
+    if not_run:
+        shown = ", ".join(not_run[:NOT_RUN_LISTED]) + (", …" if len(not_run) > NOT_RUN_LISTED else "")
+        print(f"  NOT RUN {len(not_run)} check(s) planned but not run (an upstream step failed): {shown}")
     print(
         f"Targets {len(targets) - len(missed) - len(unmeasurable)} met, {len(missed)} missed, "
         f"{len(unmeasurable)} not measurable (business targets: reported and alerted, never blocking)"
@@ -273,7 +310,7 @@ def run(
                 timings.write_text(
                     json.dumps({"run_id": result.run_id, "run_seconds": round(elapsed, 3), "steps": steps}, indent=2)
                 )
-            code = print_summary(result, warehouse, elapsed)
+            code = print_summary(result, warehouse, elapsed, instance)
             if code == 0 and full_build:
                 freshness.record(warehouse, inputs, result.run_id)
             deliver_alerts(warehouse, result.run_id, instance)

@@ -13,6 +13,9 @@ Two kinds of check, kept apart:
   business that misses a target. These are non-blocking WARN checks: measured, kept here, shown in the run
   summary, the reports and alerts, and the snapshot is published. A target with nothing to measure (no
   closed period yet) is *not measurable*, never a pass: ``not_measurable`` builds that outcome.
+- ``plausibility`` (a spend day far outside its campaign's history): the data may be right or wrong and
+  someone should look. A non-blocking WARN check, like a target: the rows are loaded, listed in an audit
+  table, shown in the run summary and alerted (``spend_anomaly``); its status is ``flagged``.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from typing import Any, Literal
 import dagster as dg
 import duckdb
 
-CheckKind = Literal["integrity", "target"]
+CheckKind = Literal["integrity", "target", "plausibility"]
 INTEGRITY: CheckKind = "integrity"
 TARGET: CheckKind = "target"
+PLAUSIBILITY: CheckKind = "plausibility"
 NOT_MEASURABLE = "not_measurable"
 
 
@@ -48,12 +52,13 @@ class CheckOutcome:
 
     @property
     def status(self) -> str:
-        """passed, failed (integrity), missed (target) or not_measurable (target with nothing to measure)."""
+        """passed, failed (integrity), missed (target), flagged (plausibility) or not_measurable (target with
+        nothing to measure)."""
         if not self.measurable:
             return NOT_MEASURABLE
         if self.passed:
             return "passed"
-        return "missed" if self.kind == TARGET else "failed"
+        return {TARGET: "missed", PLAUSIBILITY: "flagged"}.get(self.kind, "failed")
 
     def metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {
@@ -105,6 +110,28 @@ def not_measurable(
         details=details or {},
         kind=TARGET,
         measurable=False,
+    )
+
+
+def plausibility(
+    name: str,
+    *,
+    value: float,
+    threshold: float | None,
+    plausible: bool,
+    description: str,
+    details: dict[str, Any] | None = None,
+) -> CheckOutcome:
+    """A plausibility check: values far from their usual range flagged, a warning either way (it never blocks)."""
+    return CheckOutcome(
+        name=name,
+        passed=plausible,
+        value=value,
+        threshold=threshold,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=description,
+        details=details or {},
+        kind=PLAUSIBILITY,
     )
 
 

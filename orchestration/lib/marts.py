@@ -725,3 +725,58 @@ def response_curves(connection: duckdb.DuckDBPyConnection, relations: set[str]) 
         order by channel, spend_level
         """,
     )
+
+
+# --- spend plausibility ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpendAnomaly:
+    """One campaign's flagged spend days of one month (``audit.spend_anomalies``), led by its largest score."""
+
+    fiscal_period: str
+    platform: str
+    campaign_id: str
+    currency: str
+    days: int
+    spend_date: dt.date  # the day with the largest score
+    spend: float
+    median_spend: float
+    robust_score: float
+    threshold: float
+    direction: str  # above or below the campaign's usual day
+    source_file: str | None
+
+
+def spend_anomalies(connection: duckdb.DuckDBPyConnection, periods: Sequence[str] | None = None) -> list[SpendAnomaly]:
+    """Flagged spend days per campaign and month (of ``periods``, or all), the highest-scoring day's figures."""
+    return fetch(
+        connection,
+        SpendAnomaly,
+        """
+        with
+
+        flagged as (
+            select *, strftime(spend_date, '%Y-%m') as fiscal_period
+            from audit.spend_anomalies
+        ),
+
+        ranked as (
+            select *,
+                count(*) over (partition by fiscal_period, platform, campaign_id, currency) as days,
+                row_number() over (
+                    partition by fiscal_period, platform, campaign_id, currency
+                    order by robust_score desc, spend_date
+                ) as score_rank
+            from flagged
+            where ? is null or list_contains(?, fiscal_period)
+        )
+
+        select fiscal_period, platform, campaign_id, currency, days, spend_date, spend, median_spend,
+            robust_score, threshold, direction, source_file
+        from ranked
+        where score_rank = 1
+        order by robust_score desc, fiscal_period, platform, campaign_id
+        """,
+        [None if periods is None else "all", None if periods is None else list(periods)],
+    )

@@ -313,6 +313,27 @@ class IncrementalitySettings(_Section):
     curve_draws_kept: int = Field(500, ge=50)  # posterior draws written per channel (curves, ROI intervals)
 
 
+class PlausibilitySettings(_Section):
+    # A campaign's spend day is implausible when its robust score |spend - median| / max(1.4826 x MAD,
+    # min_scale_pct x |median|), over the campaign's previous history_days calendar days with spend (at
+    # least min_history_days of them), is above max_robust_score: listed in audit.spend_anomalies, a WARN
+    # check (spend_plausibility) and an alert (spend_anomaly); the day is loaded, never blocked.
+    history_days: int = Field(28, ge=7)
+    min_history_days: int = Field(14, ge=3)
+    # 50 robust standard deviations: the shipped sample's ramp-ups and flights stay below it; a unit
+    # slip (micros as units, an extra digit or three) is far above it.
+    max_robust_score: float = Field(50.0, gt=0)
+    # The scale's floor as a share of the median, so a campaign that spends the same every day (MAD 0)
+    # is scored too.
+    min_scale_pct: float = Field(0.05, gt=0)
+
+    @model_validator(mode="after")
+    def _history_fits_window(self) -> PlausibilitySettings:
+        if self.min_history_days > self.history_days:
+            raise ValueError("plausibility.min_history_days cannot exceed plausibility.history_days")
+        return self
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -327,6 +348,7 @@ class RoiConfig(_Section):
     channel_rules: ChannelRuleSettings = ChannelRuleSettings()
     optimisation: OptimisationSettings = OptimisationSettings()
     incrementality: IncrementalitySettings = IncrementalitySettings()
+    plausibility: PlausibilitySettings = PlausibilitySettings()
 
 
 def _resolve(path_value: str) -> Path:
@@ -404,4 +426,8 @@ def dbt_vars(cfg: RoiConfig | None = None) -> dict[str, Any]:
         "channel_rule_overrides": [override.model_dump(exclude_none=True) for override in cfg.channel_rules.overrides],
         "mmm_max_lift_test_abs_z": cfg.incrementality.max_lift_test_abs_z,
         "preferred_attribution_model": cfg.attribution.preferred_model,
+        "spend_anomaly_history_days": cfg.plausibility.history_days,
+        "spend_anomaly_min_history_days": cfg.plausibility.min_history_days,
+        "spend_anomaly_max_score": cfg.plausibility.max_robust_score,
+        "spend_anomaly_min_scale_pct": cfg.plausibility.min_scale_pct,
     }

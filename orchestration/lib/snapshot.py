@@ -8,6 +8,11 @@ Parquet under ``<warehouse dir>/exports/``; both are written to temporary
 names and moved into place with ``os.replace``. A reader that has the old
 snapshot open keeps reading it (the old file stays alive until it closes); a
 reader that opens the path gets either the old or the new snapshot, whole.
+
+Some columns stay in the warehouse only (``LEFT_OUT_COLUMNS``): the raw text of
+rejected rows is whatever a file held, possibly a line that never belonged in
+the landing zone, so the snapshot's ``audit.rejected_rows`` keeps file, line,
+column and reason, and the full text stays in the warehouse's audit schema.
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from orchestration.lib.sql import quote_identifier, quote_literal
 from orchestration.lib.warehouse import connect
 
 SNAPSHOT_SCHEMAS = ("marts", "audit", "reference")
 EXPORT_SCHEMAS = ("marts",)
+# (schema, table) -> columns not copied to the snapshot (they stay in the warehouse).
+LEFT_OUT_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {("audit", "rejected_rows"): ("raw_content",)}
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,19 @@ def exports_dir(warehouse: Path) -> Path:
 def sqlalchemy_url(warehouse: Path) -> str:
     """The URL a BI tool (duckdb-engine) uses to read the snapshot."""
     return f"duckdb:///{snapshot_path(warehouse).resolve()}?access_mode=read_only"
+
+
+def _published_columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """The select list of a table's copy: every column but its ``LEFT_OUT_COLUMNS``, quoted, in order."""
+    left_out = LEFT_OUT_COLUMNS.get((schema, table), ())
+    if not left_out:
+        return "*"
+    columns = connection.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return ", ".join(quote_identifier(name) for (name,) in columns if name not in left_out)
 
 
 def publish(warehouse: Path) -> Snapshot:
@@ -65,7 +87,8 @@ def publish(warehouse: Path) -> Snapshot:
                 connection.execute(f"create schema snapshot.{quote_identifier(schema)}")
             for schema, table in listed:
                 source = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-                connection.execute(f"create table snapshot.{source} as select * from {source}")  # noqa: S608
+                columns = _published_columns(connection, schema, table)
+                connection.execute(f"create table snapshot.{source} as select {columns} from {source}")  # noqa: S608
                 tables[f"{schema}.{table}"] = connection.execute(
                     f"select count(*) from snapshot.{source}"  # noqa: S608
                 ).fetchall()[0][0]

@@ -3,7 +3,8 @@
 Sources map onto the ingestion assets (``raw/<table>``), models onto
 ``<schema>/<model>``, groups follow the model folders (``staging``, then the
 domain: ``marketing``, ``finance``, ``attribution``, ``audit``), and dbt tests
-become asset checks.
+become asset checks: each described (what it asserts, what dbt found) and kept in
+``audit.dq_results`` like every other check (``lib/dbt_tests.py``).
 """
 
 import importlib.metadata
@@ -20,7 +21,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from orchestration.lib import profiling
+from orchestration.lib import checks, dbt_tests, profiling
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.settings import DBT_PROJECT_DIR, DBT_TARGET, dbt_vars, warehouse_path
 from orchestration.lib.sql import quote_identifier
@@ -128,16 +129,20 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
 def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """``dbt build`` of the selected models and their tests (every dbt asset of the project runs this).
 
-    Test results stream to Dagster as dbt reports them; model materializations
-    are held until dbt has released the warehouse file, to carry the row count
-    of each table.
+    Model materializations and test results are held until dbt has released
+    the warehouse file: materializations to carry the row count of each table,
+    test results to be described with dbt's own words for what it found
+    (``run_results.json``) and recorded in ``audit.dq_results``.
     """
     invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars())], context=context, raise_on_error=False)
     outputs: list[dg.Output] = []
+    test_results: list[dg.AssetCheckResult] = []
     for event in invocation.stream():
         if isinstance(event, dg.Output):
             outputs.append(event)
             failpoint("dbt:after_first_model")
+        elif isinstance(event, dg.AssetCheckResult):
+            test_results.append(event)
         else:
             yield event
     counts = _table_row_counts([context.asset_key_for_output(output.output_name) for output in outputs])
@@ -146,6 +151,7 @@ def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         yield output if count is None else output.with_metadata({**output.metadata, "dagster/row_count": count})
     _keep_partial_parse_state(invocation.target_path)
     run_results = invocation.get_artifact("run_results.json")
+    yield from record_test_results(context.run.run_id, test_results, invocation.manifest, run_results)
     profiling.record(warehouse_path(), context.run.run_id, profiling.dbt_node_timings(run_results))
     errors = failed_nodes(run_results)
     if errors:
@@ -153,6 +159,43 @@ def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
             description=f"dbt could not build {len(errors)} node(s)",
             metadata={"errors": dg.MetadataValue.md("\n".join(f"- {error}" for error in errors))},
         )
+
+
+def _metadata_value(result: dg.AssetCheckResult, key: str) -> Any:
+    entry = (result.metadata or {}).get(key)
+    return getattr(entry, "value", entry)
+
+
+def record_test_results(
+    run_id: str,
+    results: Sequence[dg.AssetCheckResult],
+    manifest: Mapping[str, Any],
+    run_results: Mapping[str, Any],
+) -> Iterator[dg.AssetCheckResult]:
+    """dagster-dbt's test results as described check results, each also kept in ``audit.dq_results``."""
+    by_unique_id = {result["unique_id"]: result for result in run_results.get("results", [])}
+    described: list[tuple[dg.AssetCheckResult, checks.CheckOutcome]] = []
+    for result in results:
+        unique_id = str(_metadata_value(result, "unique_id") or "")
+        node = manifest.get("nodes", {}).get(unique_id, {"unique_id": unique_id})
+        dbt_result = by_unique_id.get(unique_id, {})
+        failures = dbt_result.get("failures", _metadata_value(result, "dagster_dbt/failed_row_count"))
+        outcome = dbt_tests.outcome(
+            result.check_name or "",
+            node=node,
+            status=dbt_result.get("status") or str(_metadata_value(result, "status") or ""),
+            failures=None if failures is None else int(failures),
+            message=dbt_result.get("message") or "",
+        )
+        described.append((result, outcome))
+    if described:
+        with connect(warehouse_path()) as connection:
+            for result, outcome in described:
+                checks.record(connection, [outcome], result.asset_key, run_id)
+    for result, outcome in described:
+        # dagster-dbt's metadata (unique id, status, failed rows, timing) kept, the outcome's added.
+        kept = {key: value for key, value in (result.metadata or {}).items() if key not in ("value", "threshold")}
+        yield checks.to_asset_check_result(outcome, result.asset_key).with_metadata({**kept, **outcome.metadata()})
 
 
 class RoiDbtCliResource(DbtCliResource):

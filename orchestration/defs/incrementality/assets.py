@@ -85,6 +85,13 @@ CONVERGENCE = "mmm_converged"
 DATA_SUFFICIENT = "mmm_has_enough_data"
 HOLDOUT_MAPE = "mmm_holdout_mape"
 LIFT_AGREEMENT = "mmm_lift_tests_agree"
+# The asset each check is on (its Dagster check and its audit.dq_results row alike).
+CHECKED_ASSET = {
+    CONVERGENCE: CURVE_DRAWS,
+    DATA_SUFFICIENT: FIT_DIAGNOSTICS,
+    HOLDOUT_MAPE: FIT_DIAGNOSTICS,
+    LIFT_AGREEMENT: LIFT_TESTS,
+}
 
 
 REFIT_TAG = "roi/mmm_refit"  # a run tagged "true" refits (the mmm_refit job and its weekly schedule)
@@ -306,7 +313,8 @@ def marketing_mix_model(
                 replace_tables(connection, {key: saved.table(TABLE_NAMES[key]) for key in TABLES})
             context.log.info(f"published fit {saved.fit_id} to schema {SCHEMA}")
     with warehouse.connect() as connection:
-        checks.record(connection, outcomes, CURVE_DRAWS, context.run_id)
+        for outcome in outcomes:  # under the asset each check is on, as Dagster shows it
+            checks.record(connection, [outcome], CHECKED_ASSET[outcome.name], context.run_id)
         counts = {
             key: connection.execute(f"select count(*) from {SCHEMA}.{TABLE_NAMES[key]}").fetchone()[0]  # noqa: S608
             for key in TABLES
@@ -323,14 +331,8 @@ def marketing_mix_model(
                 "input_hash": input_hash,
             },
         )
-    asset_of = {
-        CONVERGENCE: CURVE_DRAWS,
-        DATA_SUFFICIENT: FIT_DIAGNOSTICS,
-        HOLDOUT_MAPE: FIT_DIAGNOSTICS,
-        LIFT_AGREEMENT: LIFT_TESTS,
-    }
     for outcome in outcomes:
-        yield checks.to_asset_check_result(outcome, asset_of[outcome.name])
+        yield checks.to_asset_check_result(outcome, CHECKED_ASSET[outcome.name])
 
 
 def _refit(

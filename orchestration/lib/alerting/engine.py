@@ -167,6 +167,7 @@ def load_inputs(
             if "marts.fct_budget_scenario_summary" in relations
             else None
         ),
+        spend_anomalies=(marts.spend_anomalies(connection, recent) if "audit.spend_anomalies" in relations else None),
     )
 
 

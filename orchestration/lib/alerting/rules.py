@@ -39,6 +39,7 @@ from orchestration.lib.marts import (
     HeldRestatements,
     PacingLine,
     ReconciliationLine,
+    SpendAnomaly,
     UnbudgetedSpend,
 )
 from orchestration.lib.settings import AlertSettings, OptimisationSettings
@@ -61,6 +62,7 @@ UNBUDGETED_REASONS = {
     "no_current_budget": "its budget line has no approved budget for the month",
 }
 BUDGET_SCENARIO = "budget_scenario"
+SPEND_ANOMALY = "spend_anomaly"
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,8 @@ def reconciliation(lines: Sequence[ReconciliationLine], settings: AlertSettings)
 
 
 def data_quality(results: Sequence[CheckResultRow], settings: AlertSettings) -> list[Alert]:
-    """Failed data-integrity checks whose severity is one of ``data_quality_severities`` (targets: below)."""
+    """Failed data-integrity checks whose severity is one of ``data_quality_severities`` (targets and spend
+    plausibility have their own alerts: below)."""
     wanted = set(settings.data_quality_severities)
     return [
         Alert(
@@ -213,7 +216,7 @@ def data_quality(results: Sequence[CheckResultRow], settings: AlertSettings) -> 
             state=(result.severity,),
         )
         for result in results
-        if not result.passed and result.severity in wanted and result.kind != "target"
+        if not result.passed and result.severity in wanted and result.kind not in ("target", "plausibility")
     ]
 
 
@@ -345,6 +348,34 @@ def budget_scenario(
     ]
 
 
+def spend_anomaly(rows: Sequence[SpendAnomaly]) -> list[Alert]:
+    """Campaign-months with spend days far outside the campaign's own history (``audit.spend_anomalies``).
+
+    Loaded, never blocked: the alert is how the campaign's owner hears of a day that may be a slip (a
+    number in micros, an extra digit) or real. "Changed" is another day of the month being flagged.
+    """
+    return [
+        Alert(
+            condition=SPEND_ANOMALY,
+            scope=row.fiscal_period,
+            subject=f"{row.platform}/{row.campaign_id}",
+            severity="warning",
+            title=f"Implausible spend on {row.platform} campaign {row.campaign_id} in {row.fiscal_period}",
+            detail=(
+                f"{row.days} day(s) far outside the campaign's own history; the largest, {row.spend_date}: "
+                f"{money_short(row.spend, row.currency)} against a usual {money_short(row.median_spend, row.currency)} "
+                f"(robust score {row.robust_score:,.0f}, threshold {row.threshold:g}, {row.direction}). "
+                "Loaded and counted"
+                + (f"; from {row.source_file}" if row.source_file else "")
+                + ". If the file is wrong, land a corrected one (it restates the day). See audit.spend_anomalies."
+            ),
+            state=("days", row.days),
+        )
+        for row in rows
+        if row.days > 0
+    ]
+
+
 # --- evaluation ----------------------------------------------------------------------------------------------
 
 
@@ -362,6 +393,7 @@ class AlertInputs:
     held_restatements: Sequence[HeldRestatements] | None = None
     unbudgeted: Sequence[UnbudgetedSpend] | None = None
     budget_scenarios: Sequence[BudgetScenario] | None = None
+    spend_anomalies: Sequence[SpendAnomaly] | None = None
 
 
 @dataclass(frozen=True)
@@ -436,6 +468,10 @@ def evaluate(
             inputs.budget_scenarios, optimisation or OptimisationSettings(), settings, inputs.currency
         )
         scopes.add((BUDGET_SCENARIO, ""))
+    if inputs.spend_anomalies is not None:
+        alerts += spend_anomaly([row for row in inputs.spend_anomalies if row.fiscal_period in recent])
+        scopes |= {(SPEND_ANOMALY, period) for period in recent}
+        windows[SPEND_ANOMALY] = recent
     return Evaluation(alerts=alerts, coverage=Coverage(frozenset(scopes), frozenset(keys), windows))
 
 

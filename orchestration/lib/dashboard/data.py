@@ -328,8 +328,9 @@ group by source, reason_code
 order by rejected_rows desc, source, reason_code
 """
 
+# The dashboard reads the snapshot, which keeps no raw content of rejected rows (lib/snapshot.py).
 RECENT_REJECTED_SQL = """
-select source, file_name, line_number, column_name, reason_code, reason, raw_content
+select source, file_name, line_number, column_name, reason_code, reason
 from audit.rejected_rows
 order by source, file_name, line_number
 limit ?
