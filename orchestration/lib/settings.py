@@ -310,6 +310,30 @@ class IncrementalitySettings(_Section):
     curve_draws_kept: int = Field(500, ge=50)  # posterior draws written per channel (curves, ROI intervals)
 
 
+class PipelineSettings(_Section):
+    """B2B pipeline (marketing/opportunities): how the CRM's stages are ordered."""
+
+    # The CRM's stages from first to last (lower case, as staging writes them). A snapshot whose stage comes
+    # earlier in this list than its previous snapshot's is a stage regression (fct_opportunity_stage_history).
+    # Stages not listed load as they are, without an order (a regression cannot be decided for them).
+    stage_order: tuple[str, ...] = (
+        "prospecting",
+        "qualification",
+        "proposal",
+        "negotiation",
+        "closed_won",
+        "closed_lost",
+    )
+
+    @model_validator(mode="after")
+    def _distinct_lower_case(self) -> PipelineSettings:
+        if len(set(self.stage_order)) != len(self.stage_order):
+            raise ValueError("pipeline.stage_order lists a stage twice")
+        if any(stage != stage.strip().lower() or not stage for stage in self.stage_order):
+            raise ValueError("pipeline.stage_order: stages are non-empty, lower case, without surrounding spaces")
+        return self
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -324,6 +348,7 @@ class RoiConfig(_Section):
     channel_rules: ChannelRuleSettings = ChannelRuleSettings()
     optimisation: OptimisationSettings = OptimisationSettings()
     incrementality: IncrementalitySettings = IncrementalitySettings()
+    pipeline: PipelineSettings = PipelineSettings()
 
 
 def _resolve(path_value: str) -> Path:
@@ -401,4 +426,5 @@ def dbt_vars(cfg: RoiConfig | None = None) -> dict[str, Any]:
         "channel_rule_overrides": [override.model_dump(exclude_none=True) for override in cfg.channel_rules.overrides],
         "mmm_max_lift_test_abs_z": cfg.incrementality.max_lift_test_abs_z,
         "preferred_attribution_model": cfg.attribution.preferred_model,
+        "opportunity_stage_order": list(cfg.pipeline.stage_order),
     }
