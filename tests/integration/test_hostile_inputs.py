@@ -39,6 +39,11 @@ CONTROL = {
     "linkedin_ads": "day,account_id,account_currency,campaign_urn,campaign_name,cost_in_local_currency,impressions,"
     "clicks,external_website_conversions\n"
     + "".join(f"2024-01-0{day},999,GBP,urn:li:sponsoredCampaign:999,Control,1.5,,,\n" for day in range(1, 6)),
+    "opportunities": "opportunity_id,customer_id,created_at,stage,amount,currency,expected_close_date,is_closed,"
+    "is_won,updated_at\n"
+    + "".join(
+        f"control,C0,2024-01-01T10:00:00Z,prospecting,1,USD,,0,0,2024-01-0{day}T10:00:00Z\n" for day in range(1, 6)
+    ),
 }
 CONTROL_ROWS = 5
 
