@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from orchestration.lib import metrics
 from tests.integration.conftest import Pipeline
 
 MODELS = {"first_touch", "last_touch", "linear", "time_decay", "position_based", "markov", "shapley"}
@@ -104,3 +107,32 @@ def test_current_snapshots_and_stage_regressions_match_the_generator(built: Pipe
     planted = {(row["opportunity_id"], row["from"], row["to"]) for row in truth["stage_regressions"]}
     assert sorted(regressions) == sorted(planted)
     assert with_regression == len({opportunity for opportunity, _, _ in planted})
+
+
+def test_the_semantic_layer_answers_pipeline_metrics_as_the_generator_counted_them(
+    built: Pipeline, truth, tmp_path: Path
+):
+    out = tmp_path / "pipeline.csv"
+    result = metrics.run_mf(
+        [
+            "query",
+            "--metrics",
+            "pipeline_amount,won_amount,opportunities_created,pipeline_win_rate",
+            "--group-by",
+            "channel,attribution_model",
+            "--csv",
+            str(out),
+        ],
+        warehouse=built.warehouse,
+    )
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    answered = pd.read_csv(out)
+    last_touch = answered[answered["attribution_model"] == "last_touch"].set_index("channel")
+    for channel, bucket in truth["credits"]["last_touch"].items():
+        row = last_touch.loc[channel]
+        assert row["opportunities_created"] == pytest.approx(bucket["opportunities"])
+        assert cents(row["pipeline_amount"]) == Decimal(bucket["pipeline_amount_rc"]), channel
+        assert cents(row["won_amount"]) == Decimal(bucket["won_amount_rc"]), channel
+    assert set(last_touch.index) == set(truth["credits"]["last_touch"])
+    won_share = answered["won_amount"].sum() / answered["pipeline_amount"].sum()
+    assert won_share == pytest.approx(float(truth["won_amount_rc"]) / float(truth["pipeline_amount_rc"]))
