@@ -397,6 +397,11 @@ class SampleBuilder:
         """B2B deals (own random stream, written after everything else) and their influence truth."""
         deals = _pipeline.simulate(journeys.touchpoints, self.calendar, self.args.seed)
         _pipeline.write(self.writer, self.calendar, deals)
+        truth_file = self.args.out / "_truth" / "pipeline_truth.json"
+        if self.args.touchpoints > ATTRIBUTION_TRUTH_MAX_TOUCHPOINTS:
+            reason = f"--touchpoints > {ATTRIBUTION_TRUTH_MAX_TOUCHPOINTS}"
+            truth_file.write_text(json.dumps({"skipped": True, "reason": reason}, indent=2) + "\n")
+            return
         utm_to_campaign = {
             row["utm_campaign"]: key
             for key, (row, _) in _truth.latest_rows(self.writer, "campaigns").items()
@@ -408,7 +413,7 @@ class SampleBuilder:
             _truth.campaigns(self.writer),
             utm_to_campaign,
         )
-        (self.args.out / "_truth" / "pipeline_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+        truth_file.write_text(json.dumps(truth, indent=2) + "\n")
 
     # ------------------------------------------------------------ all
 
