@@ -25,7 +25,7 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a script: make the ``seeds`` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seeds import _authorisation, _finance, _fx, _journeys, _media, _spend, _truth
+from seeds import _authorisation, _finance, _fx, _journeys, _media, _pipeline, _spend, _truth
 from seeds._io import BadLine, LandingWriter, csv_line, epoch
 from seeds._world import CAMPAIGNS, PLANTED, Calendar, period
 
@@ -393,6 +393,28 @@ class SampleBuilder:
         result = _truth.attribution(touches, conversions, dim, utm_to_campaign)
         return {**result, "planted": {**journeys.planted, **result.pop("planted")}}
 
+    def write_opportunities(self, journeys: _journeys.Journeys) -> None:
+        """B2B deals (own random stream, written after everything else) and their influence truth."""
+        deals = _pipeline.simulate(journeys.touchpoints, self.calendar, self.args.seed)
+        _pipeline.write(self.writer, self.calendar, deals)
+        truth_file = self.args.out / "_truth" / "pipeline_truth.json"
+        if self.args.touchpoints > ATTRIBUTION_TRUTH_MAX_TOUCHPOINTS:
+            reason = f"--touchpoints > {ATTRIBUTION_TRUTH_MAX_TOUCHPOINTS}"
+            truth_file.write_text(json.dumps({"skipped": True, "reason": reason}, indent=2) + "\n")
+            return
+        utm_to_campaign = {
+            row["utm_campaign"]: key
+            for key, (row, _) in _truth.latest_rows(self.writer, "campaigns").items()
+            if row["utm_campaign"]
+        }
+        truth = _pipeline.truth(
+            self.writer,
+            _truth.FxTable.from_writer(self.writer, self.rc),
+            _truth.campaigns(self.writer),
+            utm_to_campaign,
+        )
+        truth_file.write_text(json.dumps(truth, indent=2) + "\n")
+
     # ------------------------------------------------------------ all
 
     def build(self) -> None:
@@ -407,6 +429,7 @@ class SampleBuilder:
         self.write_books(spend)
         self.write_budgets(fx)
         checks = self.write_truth(journeys, media)
+        self.write_opportunities(journeys)
         manifest = {
             "generator": "seeds/generate.py",
             "args": {

@@ -382,6 +382,14 @@ def column_rules(column: Column, value: str, settings: IngestionSettings) -> Col
             ),
             Reason.INVALID_NUMBER,
         )
+    elif kind is Kind.BOOLEAN:
+        lowered = f"lower({value})"
+        rules = ColumnRules(
+            f"({lowered} in ('true', '1'))",
+            f"{lowered} in ('true', 'false', '1', '0')",
+            (too_long,),
+            Reason.INVALID_FORMAT,
+        )
     else:  # pragma: no cover - the enum is exhaustive
         raise AssertionError(kind)
     if column.pattern:

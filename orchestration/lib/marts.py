@@ -780,3 +780,31 @@ def spend_anomalies(connection: duckdb.DuckDBPyConnection, periods: Sequence[str
         """,
         [None if periods is None else "all", None if periods is None else list(periods)],
     )
+
+
+@dataclass(frozen=True)
+class PipelineInfluence:
+    """One channel's pipeline influence in a creation month under one model (``fct_pipeline_influence``)."""
+
+    channel: str
+    created_period: str
+    opportunities_created: float
+    pipeline_amount_rc: float
+    opportunities_won: float
+    won_amount_rc: float
+
+
+def pipeline_influence(connection: duckdb.DuckDBPyConnection, period: str, model: str) -> list[PipelineInfluence]:
+    """The month's pipeline influence per channel under ``model``, largest pipeline first."""
+    return fetch(
+        connection,
+        PipelineInfluence,
+        """
+        select channel, created_period, opportunities_created, cast(pipeline_amount_rc as double) as pipeline_amount_rc,
+            opportunities_won, cast(won_amount_rc as double) as won_amount_rc
+        from marts.fct_pipeline_influence
+        where created_period = ? and attribution_model = ?
+        order by pipeline_amount_rc desc, channel
+        """,
+        [period, model],
+    )

@@ -334,6 +334,30 @@ class PlausibilitySettings(_Section):
         return self
 
 
+class PipelineSettings(_Section):
+    """B2B pipeline (marketing/opportunities): how the CRM's stages are ordered."""
+
+    # The CRM's stages from first to last (lower case, as staging writes them). A snapshot whose stage comes
+    # earlier in this list than its previous snapshot's is a stage regression (fct_opportunity_stage_history).
+    # Stages not listed load as they are, without an order (a regression cannot be decided for them).
+    stage_order: tuple[str, ...] = (
+        "prospecting",
+        "qualification",
+        "proposal",
+        "negotiation",
+        "closed_won",
+        "closed_lost",
+    )
+
+    @model_validator(mode="after")
+    def _distinct_lower_case(self) -> PipelineSettings:
+        if len(set(self.stage_order)) != len(self.stage_order):
+            raise ValueError("pipeline.stage_order lists a stage twice")
+        if any(stage != stage.strip().lower() or not stage for stage in self.stage_order):
+            raise ValueError("pipeline.stage_order: stages are non-empty, lower case, without surrounding spaces")
+        return self
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -349,6 +373,7 @@ class RoiConfig(_Section):
     optimisation: OptimisationSettings = OptimisationSettings()
     incrementality: IncrementalitySettings = IncrementalitySettings()
     plausibility: PlausibilitySettings = PlausibilitySettings()
+    pipeline: PipelineSettings = PipelineSettings()
 
 
 def _resolve(path_value: str) -> Path:
@@ -430,4 +455,5 @@ def dbt_vars(cfg: RoiConfig | None = None) -> dict[str, Any]:
         "spend_anomaly_min_history_days": cfg.plausibility.min_history_days,
         "spend_anomaly_max_score": cfg.plausibility.max_robust_score,
         "spend_anomaly_min_scale_pct": cfg.plausibility.min_scale_pct,
+        "opportunity_stage_order": list(cfg.pipeline.stage_order),
     }

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     RATE = "rate"  # DECIMAL(18,10), > 0
     COUNT = "count"  # BIGINT, >= 0
     MICROS = "micros"  # BIGINT, >= 0 (money x 1,000,000)
+    BOOLEAN = "boolean"  # BOOLEAN from true/false or 1/0 (any case)
 
 
 class Normalise(StrEnum):
@@ -85,6 +86,7 @@ DUCKDB_TYPE = {
     Kind.RATE: "DECIMAL(18,10)",
     Kind.COUNT: "BIGINT",
     Kind.MICROS: "BIGINT",
+    Kind.BOOLEAN: "BOOLEAN",
 }
 
 
@@ -383,6 +385,29 @@ SOURCES: tuple[SourceSpec, ...] = (
             _value("rate", Kind.RATE),
         ),
         natural_key=("rate_date", "from_currency", "to_currency"),
+    ),
+    SourceSpec(
+        name="opportunities",
+        folder="marketing/opportunities",
+        description=(
+            "Optional B2B pipeline from the CRM: snapshots of opportunities; per opportunity the latest"
+            " updated_at is current, the earlier snapshots are its stage history."
+        ),
+        columns=(
+            _key("opportunity_id"),
+            _value("customer_id"),
+            _value("created_at", Kind.TIMESTAMP),
+            _value("stage"),
+            _value("amount", Kind.NON_NEGATIVE_AMOUNT),
+            _value("currency", Kind.CURRENCY),
+            _optional("expected_close_date", Kind.DATE),
+            _value("is_closed", Kind.BOOLEAN),
+            _value("is_won", Kind.BOOLEAN),
+            _key("updated_at", Kind.TIMESTAMP),
+        ),
+        # a snapshot is an opportunity as of updated_at: a later file repeating one restates it
+        natural_key=("opportunity_id", "updated_at"),
+        optional=True,
     ),
 )
 

@@ -41,6 +41,9 @@ LINKEDIN_HEADER = (
     "day,account_id,account_currency,campaign_urn,campaign_name,cost_in_local_currency,impressions,clicks,"
     "external_website_conversions"
 )
+OPPORTUNITY_HEADER = (
+    "opportunity_id,customer_id,created_at,stage,amount,currency,expected_close_date,is_closed,is_won,updated_at"
+)
 FOLDERS = {
     "fx_rates": "finance/fx_rates",
     "google_ads": "marketing/google_ads",
@@ -49,6 +52,7 @@ FOLDERS = {
     "linkedin_ads": "marketing/linkedin_ads",
     "meta_ads": "marketing/meta_ads",
     "campaigns": "marketing/campaigns",
+    "opportunities": "marketing/opportunities",
 }
 
 
@@ -984,6 +988,83 @@ CASES: list[Case] = [
         },
         {"g.csv": outcome("loaded", 2, 2, 0), "g (1).csv": outcome("loaded", 3, 3, 0)},
         spend_total=35.0,
+    ),
+]
+
+
+def opportunities(*rows: str) -> bytes:
+    return lines(OPPORTUNITY_HEADER, *rows)
+
+
+# B2B pipeline snapshots (marketing/opportunities): each file is a CRM export of opportunity snapshots.
+CASES += [
+    Case(
+        "opportunity_stage_regression",
+        "opportunities",
+        "loaded",
+        "An opportunity moving back a stage (negotiation -> qualification) is real CRM history: every snapshot "
+        "loads, and `fct_opportunity_stage_history` flags the move (`change_type` `regressed`).",
+        {
+            "opportunities_2025-03.csv": opportunities(
+                "OPP-1,C1,2025-03-01T09:00:00Z,qualification,50000.00,USD,2025-06-30,false,false,2025-03-01T09:00:00Z",
+                "OPP-1,C1,2025-03-01T09:00:00Z,negotiation,50000.00,USD,2025-06-30,false,false,2025-03-10T09:00:00Z",
+                "OPP-1,C1,2025-03-01T09:00:00Z,qualification,45000.00,USD,2025-06-30,false,false,2025-03-20T09:00:00Z",
+            )
+        },
+        {"opportunities_2025-03.csv": outcome("loaded", 3, 3, 0)},
+        loaded_values={"stage": "negotiation"},
+    ),
+    Case(
+        "opportunity_duplicate_snapshots",
+        "opportunities",
+        "loaded",
+        "The same snapshot (opportunity_id and updated_at, the second export writing the instant in UTC) in two "
+        "exports: both versions are kept in raw for lineage, the later file's wins in staging, so the snapshot "
+        "is counted once.",
+        {
+            "opportunities_2025-03-20.csv": opportunities(
+                "OPP-2,C2,2025-03-02T10:00:00+01:00,proposal,20000.00,EUR,,false,false,2025-03-15T12:00:00+01:00"
+            ),
+            "opportunities_2025-03-21.csv": opportunities(
+                "OPP-2,C2,2025-03-02T10:00:00+01:00,proposal,21000.00,EUR,,false,false,2025-03-15T11:00:00Z"
+            ),
+        },
+        {
+            "opportunities_2025-03-20.csv": outcome("loaded", 1, 1, 0),
+            "opportunities_2025-03-21.csv": outcome("loaded", 1, 1, 0),
+        },
+        loaded_values={"amount": 21000.0},
+    ),
+    Case(
+        "opportunity_unknown_currency",
+        "opportunities",
+        "row rejected",
+        "An amount in a currency that is not ISO 4217 (`BTC`) cannot be converted: the row is rejected with "
+        "`unknown_currency`, the opportunity's other snapshots load.",
+        {
+            "opportunities.csv": opportunities(
+                "OPP-3,C3,2025-03-03T08:00:00Z,prospecting,0.75,BTC,,false,false,2025-03-03T08:00:00Z",
+                "OPP-3,C3,2025-03-03T08:00:00Z,qualification,52000.00,USD,,false,false,2025-03-05T08:00:00Z",
+            )
+        },
+        {"opportunities.csv": outcome("loaded", 2, 1, 1)},
+        [("opportunities.csv", 2, "unknown_currency")],
+    ),
+    Case(
+        "opportunity_boolean_words",
+        "opportunities",
+        "row rejected",
+        "is_closed / is_won accept true/false or 1/0 in any case; anything else (`yes`) is rejected with "
+        "`invalid_format` rather than guessed.",
+        {
+            "opportunities.csv": opportunities(
+                "OPP-4,C4,2025-03-04T08:00:00Z,closed_won,9000.00,GBP,,TRUE,1,2025-03-24T08:00:00Z",
+                "OPP-5,C5,2025-03-04T08:00:00Z,closed_won,9000.00,GBP,,yes,yes,2025-03-24T08:00:00Z",
+            )
+        },
+        {"opportunities.csv": outcome("loaded", 2, 1, 1)},
+        [("opportunities.csv", 3, "invalid_format")],
+        loaded_values={"is_won": True},
     ),
 ]
 

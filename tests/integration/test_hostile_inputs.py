@@ -43,6 +43,11 @@ CONTROL = {
     "purchases,purchase_value\n" + "".join(f"2024-01-0{day},999,USD,999,Control,2.5,,,,\n" for day in range(1, 6)),
     "campaigns": "platform,campaign_id,campaign_name,channel,budget_line_id,utm_campaign,start_date,end_date,"
     "owner_team\n" + "".join(f"control_system,CONTROL-{day},Control,offline,,,,,\n" for day in range(1, 6)),
+    "opportunities": "opportunity_id,customer_id,created_at,stage,amount,currency,expected_close_date,is_closed,"
+    "is_won,updated_at\n"
+    + "".join(
+        f"control,C0,2024-01-01T10:00:00Z,prospecting,1,USD,,0,0,2024-01-0{day}T10:00:00Z\n" for day in range(1, 6)
+    ),
 }
 CONTROL_ROWS = 5
 

@@ -331,6 +331,8 @@ class OperationalData:
     targets: list[marts.CheckResultRow] = field(default_factory=list)
     unbudgeted: list[marts.UnbudgetedSpend] = field(default_factory=list)
     teams: list[marts.TeamPerformance] = field(default_factory=list)
+    pipeline: list[marts.PipelineInfluence] = field(default_factory=list)
+    has_pipeline: bool = False  # the landing zone has opportunities (an optional source)
 
 
 def load_operational(
@@ -361,6 +363,15 @@ def load_operational(
         ),
         teams=(
             marts.team_performance(connection, roi_period) if "marts.fct_team_budget_performance" in relations else []
+        ),
+        pipeline=(
+            marts.pipeline_influence(connection, roi_period, cfg.attribution.preferred_model)
+            if "marts.fct_pipeline_influence" in relations
+            else []
+        ),
+        has_pipeline=(
+            "marts.fct_opportunities" in relations
+            and connection.execute("select count(*) > 0 from marts.fct_opportunities").fetchone()[0]
         ),
     )
 
@@ -426,6 +437,8 @@ def render_operational(data: OperationalData, cfg: RoiConfig, generated_at: dt.d
         "targets": data.targets,
         "unbudgeted": data.unbudgeted,
         "teams": data.teams,
+        "pipeline": data.pipeline,
+        "has_pipeline": data.has_pipeline,
         "sources": [
             "marts.fct_marketing_spend_daily",
             "marts.dim_campaigns",
@@ -435,7 +448,8 @@ def render_operational(data: OperationalData, cfg: RoiConfig, generated_at: dt.d
             "marts.fct_unbudgeted_spend",
             "marts.fct_team_budget_performance",
             "audit.dq_results",
-        ],
+        ]
+        + (["marts.fct_pipeline_influence"] if data.has_pipeline else []),
     }
     text = _text_summary(
         title,
@@ -456,6 +470,7 @@ def render_operational(data: OperationalData, cfg: RoiConfig, generated_at: dt.d
         "business_targets_missed": sum(not row.passed and row.status != "not_measurable" for row in data.targets),
         "unbudgeted_spend_rc": _total(row.spend_rc for row in data.unbudgeted),
         "teams": len(data.teams),
+        "pipeline_amount_rc": _total(row.pipeline_amount_rc for row in data.pipeline),
     }
     return _render(
         "operational",

@@ -15,6 +15,9 @@
     FX (fct_attribution_credits keeps the conversions that have a rate).
     Conversions without any touch in the window are absent (they are credited
     to `unattributed`).
+
+    The rule itself is the macro journey_touches_windowed_ctes, shared with
+    the opportunities' journeys (int_opportunity_journey_touches_windowed).
 #}
 
 with
@@ -31,49 +34,6 @@ touchpoints as (
 
 ),
 
-touches_in_window as (
-
-    select
-        conversions.conversion_id,
-        conversions.converted_at,
-        touchpoints.touchpoint_id,
-        touchpoints.occurred_at,
-        touchpoints.channel,
-        touchpoints.platform,
-        touchpoints.campaign_id,
-        touchpoints.is_paid_touch,
-        {{ seconds_between('touchpoints.occurred_at', 'conversions.converted_at') }}
-        / 86400.0 as age_days
-    from conversions
-    inner join touchpoints
-        on
-            conversions.customer_id = touchpoints.resolved_customer_id
-            and {{ dbt.dateadd(
-                'day', -1 * var('attribution_lookback_days'), 'conversions.converted_at'
-            ) }} < touchpoints.occurred_at
-            and conversions.converted_at >= touchpoints.occurred_at
-
-),
-
-journey_touches_windowed as (
-
-    select
-        conversion_id,
-        touchpoint_id,
-        row_number() over (
-            partition by conversion_id
-            order by occurred_at, touchpoint_id
-        ) as touch_number,
-        count(*) over (partition by conversion_id) as touch_count,
-        occurred_at,
-        converted_at,
-        age_days,
-        channel,
-        platform,
-        campaign_id,
-        is_paid_touch
-    from touches_in_window
-
-)
+{{ journey_touches_windowed_ctes('conversions', 'touchpoints', 'conversion_id', 'converted_at') }}
 
 select * from journey_touches_windowed
