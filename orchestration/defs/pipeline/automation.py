@@ -22,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.lib.ingest import discover_files
+from orchestration.lib.landing import scan_landing_zone
 from orchestration.lib.settings import landing_dir
 from orchestration.lib.sources import SOURCES
 
@@ -58,6 +59,9 @@ def landing_fingerprint(root: Path) -> str:
             digest.update(
                 f"{spec.folder}/{landing_file.name}|{landing_file.size_bytes}|{landing_file.modified_at}\n".encode()
             )
+    # Paths that are not landing files (unrecognised, links): adding, moving or removing one is a change.
+    for line in scan_landing_zone(root).digest_lines():
+        digest.update(line.encode())
     return digest.hexdigest()
 
 
