@@ -52,6 +52,7 @@ OS_METADATA = ("thumbs.db", "desktop.ini")
 ACCEPTED = ", ".join(f"`*{suffix}`" for suffix in LANDING_SUFFIXES)
 SYMLINK_REASON = "symbolic link: not followed; copy the file into the landing zone"
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
+COMPRESSION_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst")
 HEADER_BYTES = 1 << 16
 
 
@@ -260,9 +261,13 @@ def scan_source_folder(folder: Path, spec: SourceSpec | None = None, root: Path 
 
 def _extension_advice(name: str) -> tuple[str, str]:
     """The extension of a file the loader does not read, and what to do with it."""
-    suffix = "".join(PurePosixPath(name.lower()).suffixes[-2:]) or "no extension"
+    suffixes = PurePosixPath(name.lower()).suffixes
+    compressed = len(suffixes) > 1 and suffixes[-1] in COMPRESSION_SUFFIXES
+    suffix = "".join(suffixes[-2:] if compressed else suffixes[-1:]) or "no extension"
     if suffix.endswith(SPREADSHEET_SUFFIXES):
         return suffix, "save it as CSV (UTF-8, comma-separated)"
+    if suffix.startswith(".csv.") and compressed:
+        return suffix, "extract the CSV (or compress it with gzip as `*.csv.gz`)"
     return suffix, f"export it as one of {ACCEPTED} or move it out of the landing zone"
 
 
