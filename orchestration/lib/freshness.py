@@ -82,7 +82,8 @@ def _file_digest(files: Iterable[Path], *, content: bool) -> str:
 
 
 def landing_digest(landing: Path) -> str:
-    """Every landing file's name, size and mtime (what the landing sensor watches; no file is read)."""
+    """Every landing file's name, size and mtime (what the landing sensor watches; no landing file is read),
+    and every other path of the landing zone (lib/landing.py; a stray file's header line is read to name it)."""
     from orchestration.lib.ingest import discover_files
     from orchestration.lib.landing import scan_landing_zone
     from orchestration.lib.sources import SOURCES

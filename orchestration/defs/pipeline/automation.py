@@ -52,7 +52,8 @@ daily_build_schedule = dg.ScheduleDefinition(
 
 
 def landing_fingerprint(root: Path) -> str:
-    """A digest of every landing file's name, size and mtime (cheap: no file is read)."""
+    """A digest of every landing file's name, size and mtime (cheap: no landing file is read), and of every
+    other path of the landing zone (lib/landing.py; a stray file's header line is read to name it)."""
     digest = hashlib.sha256()
     for spec in SOURCES:
         for landing_file in discover_files(root / spec.folder):
