@@ -195,3 +195,18 @@ def test_a_rejected_file_blocks_its_source_until_it_is_fixed_or_removed(landing:
     # Fixed in place: new content loads, nothing rejected is present any more.
     bad.write_text(f"{GOOGLE_HEADER}\n2024-01-02,1,USD,2,Brand,1000000,,,,\n")
     assert check().passed
+
+
+def test_a_path_that_is_not_a_landing_file_changes_the_landing_fingerprints(landing: Path):
+    """So neither `make run` ("nothing to do") nor the landing sensor overlooks a misplaced file."""
+    from orchestration.defs.pipeline.automation import landing_fingerprint
+    from orchestration.lib.freshness import landing_digest
+
+    clean = (landing_digest(landing), landing_fingerprint(landing))
+    misplaced = write(landing / "marketing/Meta_Ads/m.csv", "date_start\n")
+    assert landing_digest(landing) != clean[0] and landing_fingerprint(landing) != clean[1]
+    misplaced.unlink()
+    misplaced.parent.rmdir()
+    assert (landing_digest(landing), landing_fingerprint(landing)) == clean
+    write(landing / "marketing/google_ads/.partial.csv", "x\n")  # ignored by rule: no change
+    assert (landing_digest(landing), landing_fingerprint(landing)) == clean
