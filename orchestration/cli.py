@@ -123,15 +123,17 @@ def _load_summary(warehouse: Path, run_id: str) -> str:
                 count(*) filter (where status = 'loaded'),
                 count(*) filter (where status = 'rejected'),
                 count(*) filter (where status = 'duplicate_content'),
-                coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0)
+                coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0),
+                count(*) filter (where status = 'unrecognised')
             from audit.load_files where load_id = ?
             """,
             [run_id],
         ).fetchall()[0]
-    files, loaded, rejected, duplicate, rows_read, rows_loaded, rows_rejected = row
+    files, loaded, rejected, duplicate, rows_read, rows_loaded, rows_rejected, unrecognised = row
     return (
-        f"{files} new file(s): {loaded} loaded, {rejected} rejected, {duplicate} duplicate content; "
-        f"{rows_read:,} rows read = {rows_loaded:,} loaded + {rows_rejected:,} rejected"
+        f"{files} new file(s): {loaded} loaded, {rejected} rejected, {duplicate} duplicate content"
+        + (f", {unrecognised} unrecognised path(s) (see audit.load_files)" if unrecognised else "")
+        + f"; {rows_read:,} rows read = {rows_loaded:,} loaded + {rows_rejected:,} rejected"
     )
 
 

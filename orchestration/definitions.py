@@ -15,6 +15,7 @@ from orchestration.defs import (
     quality,
     reporting,
 )
+from orchestration.defs.ingest.assets import LANDING_ZONE_KEY
 from orchestration.defs.resources import warehouse_from_env
 
 defs = dg.Definitions.merge(
@@ -27,7 +28,10 @@ defs = dg.Definitions.merge(
     optimisation.defs(),
     reporting.defs(),
     alerts.defs(),
-    publish.defs(upstream=dbt.mart_keys() + incrementality.table_keys() + optimisation.mart_keys()),
+    # The landing-zone inventory too: an unrecognised or linked path holds the snapshot back (defs/ingest).
+    publish.defs(
+        upstream=dbt.mart_keys() + incrementality.table_keys() + optimisation.mart_keys() + [LANDING_ZONE_KEY]
+    ),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.
     dg.Definitions(resources={"warehouse": warehouse_from_env()}, executor=dg.in_process_executor),

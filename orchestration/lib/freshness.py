@@ -82,8 +82,10 @@ def _file_digest(files: Iterable[Path], *, content: bool) -> str:
 
 
 def landing_digest(landing: Path) -> str:
-    """Every landing file's name, size and mtime (what the landing sensor watches; no file is read)."""
+    """Every landing file's name, size and mtime (what the landing sensor watches; no landing file is read),
+    and every other path of the landing zone (lib/landing.py; a stray file's header line is read to name it)."""
     from orchestration.lib.ingest import discover_files
+    from orchestration.lib.landing import scan_landing_zone
     from orchestration.lib.sources import SOURCES
 
     digest = hashlib.sha256()
@@ -92,6 +94,9 @@ def landing_digest(landing: Path) -> str:
             digest.update(
                 f"{spec.folder}/{landing_file.name}|{landing_file.size_bytes}|{landing_file.modified_at}\n".encode()
             )
+    # Paths that are not landing files (unrecognised, links): adding, moving or removing one is a change.
+    for line in scan_landing_zone(landing).digest_lines():
+        digest.update(line.encode())
     return digest.hexdigest()
 
 

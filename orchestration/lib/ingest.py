@@ -216,30 +216,15 @@ class FileRejectedError(LandingError):
 def discover_files(folder: Path) -> list[LandingFile]:
     """Landing files under ``folder``, oldest first: by relative name, then mtime.
 
-    Hidden files and partial uploads (names starting with '.' or '_', or ending
-    in ``.tmp``/``.part``) are ignored until they are renamed.
+    Names ignored by rule (``lib/landing.ignored_name``: hidden names starting
+    with '.' or '_', partial uploads such as ``.tmp``/``.part``, README and
+    ``*.md`` files) are skipped until they are renamed. A symbolic link is never
+    followed (a linked source folder yields no file): ``lib/landing.py`` reports
+    links and files of other formats as landing entries.
     """
-    if not folder.exists():
-        return []
-    if not folder.is_dir():
-        raise LandingError(f"{folder} should be a folder of landing files")
-    files: list[LandingFile] = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith((".", "_")) for part in relative.parts):
-            continue
-        if not path.is_file() or not path.name.lower().endswith(LANDING_SUFFIXES):
-            continue
-        stat = path.stat()
-        files.append(
-            LandingFile(
-                path=path,
-                name=relative.as_posix(),
-                size_bytes=stat.st_size,
-                modified_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None),
-            )
-        )
-    return sorted(files, key=lambda landing_file: (landing_file.name, landing_file.modified_at))
+    from orchestration.lib.landing import scan_source_folder  # it builds on LandingFile, defined here
+
+    return scan_source_folder(folder).files[""]
 
 
 def file_sha256(path: Path) -> str:

@@ -42,6 +42,9 @@ AUDIT_DDL: tuple[str, ...] = (
     """,
     # Warehouses created before rows_held existed get the column (0 for their files).
     "alter table audit.load_files add column if not exists rows_held bigint default 0",
+    # A path outside the source folders whose source cannot be guessed is recorded without one
+    # (lib/landing.py; status 'unrecognised' or 'rejected').
+    "alter table audit.load_files alter column source drop not null",
     """
     create table if not exists audit.rejected_rows (
         load_id varchar not null,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import shutil
 import zlib
 from collections.abc import Callable
@@ -67,6 +68,9 @@ class Case:
     rejected: list[tuple[str, int | None, str]] = field(default_factory=list)  # file, line, reason_code
     loaded_values: dict[str, object] = field(default_factory=dict)  # optional checks on what landed
     spend_total: float | None = None  # spend of the case's files after restatements (source units), by hand
+    # Files placed relative to the landing root rather than the source folder (landing-level cases); their
+    # outcomes are keyed by the path relative to the landing root, as audit.load_files records them.
+    landing_files: dict[str, bytes | Callable[[Path], None]] = field(default_factory=dict)
 
 
 def lines(*rows: str, newline: str = "\n") -> bytes:
@@ -103,6 +107,28 @@ def parquet_good(path: Path) -> None:
             "copy (select date '2025-03-05' as rate_date, 'EUR' as from_currency, 'USD' as to_currency, "
             f"1.1::decimal(10, 4) as rate) to '{path}' (format parquet)"
         )
+
+
+# Landing-level cases: the harness puts a folder ``outside/`` next to the landing root (``OUTSIDE``) whose
+# files must never reach the warehouse; links in the corpus point into it (dangling until then).
+OUTSIDE = "outside"
+META_HEADER = (
+    "date_start,account_id,account_currency,campaign_id,campaign_name,spend,impressions,clicks,purchases,purchase_value"
+)
+
+
+def link_to_outside(name: str = "") -> Callable[[Path], None]:
+    """Write a relative symbolic link to ``outside/<name>`` (beside the landing root) at the given path."""
+
+    def write(path: Path) -> None:
+        case_root = ROOT / path.relative_to(ROOT).parts[0]
+        path.symlink_to(os.path.relpath(case_root.parent / OUTSIDE / name, path.parent))
+
+    return write
+
+
+def meta(*rows: str) -> bytes:
+    return lines(META_HEADER, *rows)
 
 
 def truncated_gzip() -> bytes:
@@ -269,6 +295,7 @@ CASES: list[Case] = [
         },
         {"g.csv": outcome("loaded", 3, 2, 1)},
         [("g.csv", 5, "invalid_number")],
+        spend_total=3.0,
     ),
     Case(
         "unterminated_quote",
@@ -307,6 +334,7 @@ CASES: list[Case] = [
         {"g.csv": google("2025-03-03,111,USD,1,Brand,1000,7,1,0,0", "2025-03-04,111,USD,1,Brand,12,50,7,1,0,")},
         {"g.csv": outcome("loaded", 2, 1, 1)},
         [("g.csv", 3, "malformed_row")],
+        spend_total=0.001,
     ),
     Case(
         "thousands_separators",
@@ -322,6 +350,7 @@ CASES: list[Case] = [
         },
         {"g.csv": outcome("loaded", 3, 1, 2)},
         [("g.csv", 2, "invalid_number"), ("g.csv", 3, "invalid_number")],
+        spend_total=1.234,
     ),
     Case(
         "negative_spend",
@@ -331,6 +360,7 @@ CASES: list[Case] = [
         {"g.csv": google("2025-03-03,111,USD,1,Brand,-1000000,,,,", "2025-03-04,111,USD,1,Brand,1000000,,,,")},
         {"g.csv": outcome("loaded", 2, 1, 1)},
         [("g.csv", 2, "negative_amount")],
+        spend_total=1.0,
     ),
     Case(
         "absurd_amounts",
@@ -456,6 +486,7 @@ CASES: list[Case] = [
         },
         {"g.csv": outcome("loaded", 3, 1, 2)},
         [("g.csv", 2, "missing_key"), ("g.csv", 3, "missing_key")],
+        spend_total=0.001,
     ),
     Case(
         "fractional_micros",
@@ -465,6 +496,7 @@ CASES: list[Case] = [
         {"g.csv": google("2025-03-03,111,USD,1,Brand,1234.5,,,,", "2025-03-04,111,USD,1,Brand,1234,,,,")},
         {"g.csv": outcome("loaded", 2, 1, 1)},
         [("g.csv", 2, "not_whole_number")],
+        spend_total=0.001234,
     ),
     Case(
         "bad_linkedin_urn",
@@ -482,6 +514,7 @@ CASES: list[Case] = [
         },
         {"l.csv": outcome("loaded", 3, 1, 2)},
         [("l.csv", 2, "invalid_format"), ("l.csv", 3, "invalid_format")],
+        spend_total=10.5,
     ),
     Case(
         "duplicate_keys_within_a_file",
@@ -574,6 +607,7 @@ CASES: list[Case] = [
         },
         {"g.csv": outcome("loaded", 1, 1, 0)},
         loaded_values={"campaign_name": "Robert'); DROP TABLE audit.load_files;--"},
+        spend_total=0.001,
     ),
     Case(
         "very_long_field",
@@ -583,6 +617,7 @@ CASES: list[Case] = [
         {"g.csv": google("2025-03-03,111,USD,1," + "x" * 10_000 + ",1000,,,,", "2025-03-04,111,USD,1,Brand,1000,,,,")},
         {"g.csv": outcome("loaded", 2, 1, 1)},
         [("g.csv", 2, "value_too_long")],
+        spend_total=0.001,
     ),
     Case(
         "line_longer_than_the_reader_allows",
@@ -626,7 +661,7 @@ CASES: list[Case] = [
         "fx_rates",
         "loaded",
         "Files still being uploaded (*.part, *.tmp) and hidden files (.x, _x) are ignored until renamed; "
-        "other extensions are not landing files.",
+        "a file of another extension is not a landing file: it is recorded as unrecognised (issue 17).",
         {
             "fx.csv.part": fx("2025-03-03,EUR,USD,9.99"),
             ".hidden.csv": fx("2025-03-03,EUR,USD,9.99"),
@@ -634,7 +669,154 @@ CASES: list[Case] = [
             "notes.txt": b"not data",
             "fx.csv": fx("2025-03-03,EUR,USD,1.08"),
         },
-        {"fx.csv": outcome("loaded", 1, 1, 0)},
+        {
+            "fx.csv": outcome("loaded", 1, 1, 0),
+            "notes.txt": outcome("unrecognised", 0, 0, 0, "has an extension the loader does not read (.txt)"),
+        },
+    ),
+    # ---- issue 17, part "landing": every path under the landing zone accounted for, links never followed.
+    # Files placed with ``landing_files`` are relative to the landing root; outcomes keyed as audit.load_files
+    # records them. An unrecognised file or a link holds the snapshot back (the harness checks the check).
+    Case(
+        "unrecognised_capitalised_folder",
+        "meta_ads",
+        "unrecognised",
+        "A source folder written with other capitals (`marketing/Meta_Ads/`) is not a source: recorded as "
+        "unrecognised with the folder it most likely means, never read; it holds the snapshot back.",
+        {},
+        {"marketing/Meta_Ads": outcome("unrecognised", 0, 0, 0, "did you mean `marketing/meta_ads`?")},
+        spend_total=0.0,
+        landing_files={"marketing/Meta_Ads/meta_2024-01.csv": meta("2024-01-03,77,EUR,5,Prospecting,400.00,,,,")},
+    ),
+    Case(
+        "file_one_level_too_high",
+        "google_ads",
+        "unrecognised",
+        "A Google Ads export dropped in `marketing/` instead of `marketing/google_ads/`: its header names the "
+        "source to move it to. Not loaded (spend 0) until moved; it holds the snapshot back.",
+        {},
+        {
+            "marketing/gads_2024.csv": outcome(
+                "unrecognised", 0, 0, 0, "its header matches google_ads: move it to `marketing/google_ads/`"
+            )
+        },
+        spend_total=0.0,
+        landing_files={"marketing/gads_2024.csv": google("2024-01-03,582,USD,7,Brand,352000000,,,,")},
+    ),
+    Case(
+        "stray_file_at_the_root",
+        "fx_rates",
+        "unrecognised",
+        "An FX file at the landing root: its header matches fx_rates, the message says where it goes.",
+        {},
+        {
+            "fx_2025.csv": outcome(
+                "unrecognised", 0, 0, 0, "its header matches fx_rates: move it to `finance/fx_rates/`"
+            )
+        },
+        landing_files={"fx_2025.csv": fx("2025-03-03,EUR,USD,1.08")},
+    ),
+    Case(
+        "source_folder_under_the_wrong_parent",
+        "google_ads",
+        "unrecognised",
+        "`finance/google_ads/` is the right name in the wrong place: the suggestion is `marketing/google_ads`.",
+        {"good.csv": google("2024-01-03,111,USD,1,Brand,10000000,,,,")},
+        {
+            "good.csv": outcome("loaded", 1, 1, 0),
+            "finance/google_ads": outcome("unrecognised", 0, 0, 0, "did you mean `marketing/google_ads`?"),
+        },
+        spend_total=10.0,
+        landing_files={"finance/google_ads/g.csv": google("2024-01-04,111,USD,1,Brand,90000000,,,,")},
+    ),
+    Case(
+        "stray_file_matching_no_source",
+        "google_ads",
+        "unrecognised",
+        "A CSV outside the source folders whose header matches no source: unrecognised, with where to look.",
+        {},
+        {"marketing/notes.csv": outcome("unrecognised", 0, 0, 0, "matches no source")},
+        spend_total=0.0,
+        landing_files={"marketing/notes.csv": lines("what,who", "call agency,ana")},
+    ),
+    Case(
+        "unknown_extensions_in_a_source_folder",
+        "google_ads",
+        "unrecognised",
+        "An Excel workbook and a JSON export in `marketing/google_ads/`: the loader reads neither; each is "
+        "unrecognised with the accepted formats (the workbook: save it as CSV). The CSV beside them loads.",
+        {
+            "good.csv": google("2024-01-03,111,USD,1,Brand,10000000,,,,", "2024-01-04,111,USD,1,Brand,20000000,,,,"),
+            "report.xlsx": b"PK\x03\x04" + b"\x00" * 60,
+            "export.json": b'[{"segments.date": "2024-01-05", "metrics.cost_micros": 5000000}]\n',
+        },
+        {
+            "good.csv": outcome("loaded", 2, 2, 0),
+            "report.xlsx": outcome("unrecognised", 0, 0, 0, "save it as CSV"),
+            "export.json": outcome("unrecognised", 0, 0, 0, "accepted: `*.csv`, `*.csv.gz`, `*.parquet`"),
+        },
+        spend_total=30.0,
+    ),
+    Case(
+        "symlinked_file_to_outside",
+        "google_ads",
+        "file rejected",
+        "A symbolic link in a source folder to a file outside the landing zone: rejected, never followed (the "
+        "harness's outside file would add 777 of spend and a campaign named LEAKED-OUTSIDE to any table).",
+        {"good.csv": google("2024-01-03,111,USD,1,Brand,10000000,,,,"), "leak.csv": link_to_outside("secret.csv")},
+        {
+            "good.csv": outcome("loaded", 1, 1, 0),
+            "leak.csv": outcome(
+                "rejected", 0, 0, 0, "symbolic link: not followed; copy the file into the landing zone"
+            ),
+        },
+        spend_total=10.0,
+    ),
+    Case(
+        "symlinked_folders",
+        "google_ads",
+        "file rejected",
+        "A linked sub-folder inside a source folder and a source folder that is itself a link (linkedin_ads): "
+        "both rejected, neither followed.",
+        {"good.csv": google("2024-01-03,111,USD,1,Brand,10000000,,,,"), "more": link_to_outside()},
+        {
+            "good.csv": outcome("loaded", 1, 1, 0),
+            "more": outcome("rejected", 0, 0, 0, "symbolic link: not followed"),
+            "marketing/linkedin_ads": outcome("rejected", 0, 0, 0, "symbolic link: not followed"),
+        },
+        spend_total=10.0,
+        landing_files={"marketing/linkedin_ads": link_to_outside()},
+    ),
+    Case(
+        "symlink_at_the_landing_root",
+        "fx_rates",
+        "file rejected",
+        "A link at the landing root (to the outside file): rejected with no source, never read.",
+        {},
+        {"rates.csv": outcome("rejected", 0, 0, 0, "symbolic link")},
+        landing_files={"rates.csv": link_to_outside("secret.csv")},
+    ),
+    Case(
+        "ignored_by_rule",
+        "google_ads",
+        "loaded",
+        "Hidden names (`.x`, `_x`), partial uploads (`*.part`, `*.tmp`, `*.crdownload`), Office lock files "
+        "(`~$x`), README/`*.md` and OS folder metadata are ignored by rule: no record, no check fails; only "
+        "the landing file loads.",
+        {
+            "good.csv": google("2024-01-03,111,USD,1,Brand,10000000,,,,"),
+            ".hidden.csv": google("2024-01-04,111,USD,1,Brand,90000000,,,,"),
+            "_draft.csv": google("2024-01-05,111,USD,1,Brand,90000000,,,,"),
+            "upload.csv.part": google("2024-01-06,111,USD,1,Brand,90000000,,,,"),
+            "upload.csv.tmp": b"x",
+            "export.csv.crdownload": b"x",
+            "~$budget.xlsx": b"x",
+            "README.md": b"# Google Ads drops\n",
+            "Thumbs.db": b"x",
+        },
+        {"good.csv": outcome("loaded", 1, 1, 0)},
+        spend_total=10.0,
+        landing_files={"README.txt": b"Drop files in their source folder.\n", "_archive/old.csv": b"x"},
     ),
     # ----------------------------------------------------------------- issue 17, part "reading":
     # content sniffed rather than names trusted, whole numbers written as floats, Parquet types,
@@ -1074,6 +1256,13 @@ def write_case(case: Case) -> None:
     folder.mkdir(parents=True)
     for name, content in case.files.items():
         path = folder / name
+        if callable(content):
+            content(path)
+        else:
+            path.write_bytes(content)
+    for name, content in case.landing_files.items():
+        path = ROOT / case.name / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if callable(content):
             content(path)
         else:

@@ -5,14 +5,21 @@ whole history of its source: every row read is either in ``raw`` or in
 ``audit.rejected_rows``, file by file.
 """
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import checks, closed_periods, freshness
-from orchestration.lib.ingest import FILE_STATUS_LOADED, FILE_STATUS_REJECTED, SourceLoadReport, ingest_source
+from orchestration.lib import checks, closed_periods, freshness, landing
+from orchestration.lib.ingest import (
+    FILE_STATUS_LOADED,
+    FILE_STATUS_REJECTED,
+    SourceLoadReport,
+    file_sha256,
+    ingest_source,
+)
 from orchestration.lib.settings import config
 from orchestration.lib.sources import SOURCES, SourceSpec
 
@@ -20,6 +27,12 @@ ROWS_ACCOUNTED_FOR = "rows_accounted_for"
 NO_REJECTED_ROWS = "no_rejected_rows"
 LANDING_FOLDER_PRESENT = "landing_folder_present"
 NO_HELD_RESTATEMENTS = "no_held_restatements"
+NO_REJECTED_FILES = "no_rejected_files"
+LANDING_ZONE_KEY = dg.AssetKey(["raw", "landing_zone"])
+LANDING_ZONE_ACCOUNTED_FOR = "landing_zone_accounted_for"
+# How many paths a check's description names (all of them are in its details and in audit.load_files).
+NAMED_IN_DESCRIPTION = 10
+HELD_BACK = "the snapshot is held back until then"
 
 
 def column_schema(spec: SourceSpec) -> dg.TableSchema:
@@ -143,8 +156,94 @@ def rejections(report: SourceLoadReport) -> checks.CheckOutcome:
     )
 
 
+def landing_zone_accounted_for(scan: landing.LandingScan) -> checks.CheckOutcome:
+    """Every path outside the source folders is a source folder, a folder of them, or ignored by rule.
+
+    A file there, or a folder with files in it, holds data nobody loads: an integrity failure until it is
+    moved, renamed or removed (an empty unrecognised folder is listed, and does not block).
+    """
+    entries = scan.entries_of(None)
+    blocking = [entry for entry in entries if entry.holds_data]
+    named = "; ".join(entry.message for entry in blocking[:NAMED_IN_DESCRIPTION])
+    more = f"; and {len(blocking) - NAMED_IN_DESCRIPTION} more" if len(blocking) > NAMED_IN_DESCRIPTION else ""
+    return checks.CheckOutcome(
+        name=LANDING_ZONE_ACCOUNTED_FOR,
+        passed=not blocking,
+        value=float(len(blocking)),
+        threshold=0.0,
+        description=(
+            f"{len(blocking)} path(s) in the landing zone hold data that is not loaded: {named}{more}. "
+            f"Move, rename or remove them (a name starting with `_` parks a file unread); {HELD_BACK}"
+            if blocking
+            else "every path in the landing zone is a source folder's file or ignored by rule"
+            + (f" ({len(entries)} empty unrecognised folder(s) listed in audit.load_files)" if entries else "")
+        ),
+        details={
+            "unrecognised": [entry.relative for entry in entries if entry.status == landing.STATUS_UNRECOGNISED],
+            "symbolic_links": [entry.relative for entry in entries if entry.status == landing.STATUS_REJECTED],
+            "messages": [entry.message for entry in entries],
+        },
+    )
+
+
+def rejected_files_present(
+    connection: duckdb.DuckDBPyConnection, spec: SourceSpec, scan: landing.LandingScan
+) -> checks.CheckOutcome:
+    """No file of this source's folder is rejected as a whole while it is still there.
+
+    That is: no symbolic link or file of another format in the folder (``scan``), and no landing file
+    whose content was rejected (``audit.load_files``, under any name: a copy is a duplicate of it). A
+    file fixed in place has new content and is loaded; a removed one is gone: either clears the check.
+    """
+    rejected = connection.execute(
+        "select file_hash, file_size_bytes, min(file_name), min(message) from audit.load_files "
+        "where source = ? and status = ? group by 1, 2",
+        [spec.name, FILE_STATUS_REJECTED],
+    ).fetchall()
+    sizes = {size for _, size, _, _ in rejected}
+    by_hash = {file_hash: (name, message) for file_hash, _, name, message in rejected}
+    problems = [entry.message for entry in scan.blocking(spec.name)]
+    still_there = []
+    for landing_file in scan.files.get(spec.name, []):
+        if landing_file.size_bytes not in sizes:  # only a file of a rejected file's size can be one
+            continue
+        found = by_hash.get(file_sha256(landing_file.path))
+        if found is not None:
+            still_there.append(landing_file.name)
+            first_name, message = found
+            copy = f" (same content as {first_name})" if first_name != landing_file.name else ""
+            reason = message or "see audit.load_files"
+            problems.append(f"`{spec.folder}/{landing_file.name}` was rejected{copy}: {reason}")
+    named = "; ".join(problems[:NAMED_IN_DESCRIPTION])
+    more = f"; and {len(problems) - NAMED_IN_DESCRIPTION} more" if len(problems) > NAMED_IN_DESCRIPTION else ""
+    return checks.CheckOutcome(
+        name=NO_REJECTED_FILES,
+        passed=not problems,
+        value=float(len(problems)),
+        threshold=0.0,
+        description=(
+            f"{len(problems)} file(s) of {spec.folder}/ rejected as a whole and still there: {named}{more}. "
+            f"Fix and export them again (same or new name), or remove them; {HELD_BACK}"
+            if problems
+            else f"no file of {spec.folder}/ is rejected as a whole"
+        ),
+        details={
+            "rejected_files": still_there,
+            "landing_entries": [entry.file_name for entry in scan.blocking(spec.name)],
+            "messages": problems,
+        },
+    )
+
+
 def folder_present(spec: SourceSpec, landing_dir: Path) -> checks.CheckOutcome:
     folder = landing_dir / spec.folder
+    if folder.is_symlink():  # never followed: reported by no_rejected_files
+        return checks.CheckOutcome(
+            name=LANDING_FOLDER_PRESENT,
+            passed=spec.optional,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=f"{folder} is a symbolic link: not followed; make it a folder in the landing zone",
+        )
     present = folder.is_dir()
     return checks.CheckOutcome(
         name=LANDING_FOLDER_PRESENT,
@@ -209,6 +308,13 @@ def source_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
             description="Every row read is loaded or rejected; raw and audit tables agree with the file log.",
         ),
         dg.AssetCheckSpec(NO_REJECTED_ROWS, asset=key, description="Rows or files rejected in this load."),
+        dg.AssetCheckSpec(
+            NO_REJECTED_FILES,
+            asset=key,
+            blocking=True,
+            description="No file of the source folder is rejected as a whole (unreadable, missing columns, a "
+            "symbolic link, another format) while it is still there: the snapshot waits for it to be fixed.",
+        ),
         dg.AssetCheckSpec(LANDING_FOLDER_PRESENT, asset=key, description="The source folder exists."),
     ] + (
         [
@@ -223,10 +329,53 @@ def source_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
     )
 
 
+LANDING_ZONE_SPEC = dg.AssetSpec(
+    key=LANDING_ZONE_KEY,
+    group_name="ingest",
+    kinds={"duckdb"},
+    description="Inventory of every path in the landing zone (links never followed): each source's landing "
+    "files, and every other path that is not ignored by rule (hidden names, partial uploads, README/*.md), "
+    "recorded in `audit.load_files` as `unrecognised` (with the reason and a suggestion) or `rejected` "
+    "(symbolic links). Paths outside the source folders are checked here; those inside by `no_rejected_files` "
+    "of their source.",
+    metadata={"ignored_by_rule": "names starting with . _ ~$; *.part *.partial *.tmp *.crdownload; README*, *.md"},
+)
+
+
+def landing_zone_check_specs() -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(
+            LANDING_ZONE_ACCOUNTED_FOR,
+            asset=LANDING_ZONE_KEY,
+            blocking=True,
+            description="No file or folder with files outside the source folders (unrecognised: misnamed folder, "
+            "file one level too high, symbolic link): the snapshot waits until it is moved, renamed or removed.",
+        )
+    ]
+
+
+def _entries_markdown(entries: list[landing.LandingEntry]) -> str:
+    lines = ["| path | status | source | message |", "|---|---|---|---|"]
+    for entry in entries:
+        message = entry.message.replace("|", "\\|")
+        lines.append(f"| {entry.relative} | {entry.status} | {entry.source or ''} | {message} |")
+    return "\n".join(lines) if entries else "Every path is a landing file or ignored by rule."
+
+
+def _inventory(context: dg.AssetExecutionContext, connection: duckdb.DuckDBPyConnection, landing_dir: Path):
+    """Walk the landing zone, bring audit.load_files in line with it and log every entry."""
+    scan = landing.scan_landing_zone(landing_dir)
+    new = landing.record_entries(connection, scan.entries, context.run_id, datetime.now(UTC).replace(tzinfo=None))
+    for entry in scan.entries:
+        log = context.log.error if entry.holds_data else context.log.warning
+        log(f"landing zone: {entry.status}: {entry.message}" + (" (new)" if entry in new else ""))
+    return scan
+
+
 @dg.multi_asset(
     name="ingest_landing_zone",
-    specs=[source_spec(spec) for spec in SOURCES],
-    check_specs=[check for spec in SOURCES for check in source_check_specs(spec)],
+    specs=[LANDING_ZONE_SPEC] + [source_spec(spec) for spec in SOURCES],
+    check_specs=landing_zone_check_specs() + [check for spec in SOURCES for check in source_check_specs(spec)],
     can_subset=True,
     description="Load new landing files into raw.<source>, one asset per source (selectable one by one).",
 )
@@ -238,6 +387,21 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
     with warehouse.connect() as connection:
         freshness.forget(connection)  # this build is not finished until the CLI records it (lib/freshness.py)
         closed_periods.refresh_held_restatements_view(connection)
+        scan = _inventory(context, connection, landing_dir)
+        if LANDING_ZONE_KEY in context.selected_asset_keys:
+            outcome = landing_zone_accounted_for(scan)
+            checks.record(connection, [outcome], LANDING_ZONE_KEY, context.run_id)
+            yield dg.MaterializeResult(
+                asset_key=LANDING_ZONE_KEY,
+                metadata={
+                    "landing_files": sum(len(files) for files in scan.files.values()),
+                    "unrecognised": sum(entry.status == landing.STATUS_UNRECOGNISED for entry in scan.entries),
+                    "symbolic_links": sum(entry.status == landing.STATUS_REJECTED for entry in scan.entries),
+                    "entries": dg.MetadataValue.md(_entries_markdown(scan.entries)),
+                },
+            )
+            if dg.AssetCheckKey(LANDING_ZONE_KEY, outcome.name) in selected_checks:
+                yield checks.to_asset_check_result(outcome, LANDING_ZONE_KEY)
         for spec in SOURCES:
             key = dg.AssetKey(["raw", spec.name])
             if key not in context.selected_asset_keys:
@@ -245,7 +409,12 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
             report = ingest_source(
                 connection, spec, landing_dir, config().ingestion, load_id=context.run_id, closed_through=closed_through
             )
-            outcomes = [accounting(connection, spec), rejections(report), folder_present(spec, landing_dir)]
+            outcomes = [
+                accounting(connection, spec),
+                rejections(report),
+                rejected_files_present(connection, spec, scan),
+                folder_present(spec, landing_dir),
+            ]
             if spec.closing_column is not None:
                 outcomes.append(held_restatements(connection, spec, closed_through))
             checks.record(connection, outcomes, key, context.run_id)

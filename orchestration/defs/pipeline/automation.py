@@ -22,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.lib.ingest import discover_files
+from orchestration.lib.landing import scan_landing_zone
 from orchestration.lib.settings import landing_dir
 from orchestration.lib.sources import SOURCES
 
@@ -51,13 +52,17 @@ daily_build_schedule = dg.ScheduleDefinition(
 
 
 def landing_fingerprint(root: Path) -> str:
-    """A digest of every landing file's name, size and mtime (cheap: no file is read)."""
+    """A digest of every landing file's name, size and mtime (cheap: no landing file is read), and of every
+    other path of the landing zone (lib/landing.py; a stray file's header line is read to name it)."""
     digest = hashlib.sha256()
     for spec in SOURCES:
         for landing_file in discover_files(root / spec.folder):
             digest.update(
                 f"{spec.folder}/{landing_file.name}|{landing_file.size_bytes}|{landing_file.modified_at}\n".encode()
             )
+    # Paths that are not landing files (unrecognised, links): adding, moving or removing one is a change.
+    for line in scan_landing_zone(root).digest_lines():
+        digest.update(line.encode())
     return digest.hexdigest()
 
 
