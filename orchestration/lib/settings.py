@@ -358,6 +358,16 @@ class PipelineSettings(_Section):
         return self
 
 
+class LakeSettings(_Section):
+    """The shared lake: immutable Parquet copies of the raw tables that any engine (DuckDB, Spark) can read."""
+
+    # Folder or object-store URI (s3://, gs://, abfs://) of the lake; None = `lake/` beside the warehouse
+    # file. Env ROI_LAKE overrides it.
+    location: str | None = None
+    # After each committed load, write the raw rows it added as Parquet under <lake>/raw/<table>/load_id=<run>/.
+    write_raw: bool = True
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -374,6 +384,7 @@ class RoiConfig(_Section):
     incrementality: IncrementalitySettings = IncrementalitySettings()
     plausibility: PlausibilitySettings = PlausibilitySettings()
     pipeline: PipelineSettings = PipelineSettings()
+    lake: LakeSettings = LakeSettings()
 
 
 def _resolve(path_value: str) -> Path:
@@ -389,6 +400,19 @@ def landing_dir() -> Path:
 def warehouse_path() -> Path:
     """The DuckDB warehouse file (``ROI_WAREHOUSE``)."""
     return _resolve(os.environ.get("ROI_WAREHOUSE", "warehouse/roi.duckdb"))
+
+
+def lake_location(cfg: RoiConfig | None = None) -> str:
+    """The lake's root: ``ROI_LAKE``, else ``lake.location`` in the config, else ``lake/`` beside the warehouse.
+
+    A local folder comes back as an absolute path; an object-store URI (``s3://…``) as it is.
+    """
+    configured = os.environ.get("ROI_LAKE") or (cfg or config()).lake.location
+    if configured is None:
+        return str(warehouse_path().parent / "lake")
+    if re.match(r"^[a-z][a-z0-9+.-]*://", configured):
+        return configured.rstrip("/")
+    return str(_resolve(configured))
 
 
 def reporting_currency() -> str:

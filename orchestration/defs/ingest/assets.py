@@ -2,7 +2,8 @@
 
 Each asset loads only files it has not seen, then checks the books for the
 whole history of its source: every row read is either in ``raw`` or in
-``audit.rejected_rows``, file by file.
+``audit.rejected_rows``, file by file. After the commit, the rows the load added
+also go to the shared lake as an immutable Parquet partition (``lib/lake.py``).
 """
 
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import checks, closed_periods, freshness, landing
+from orchestration.lib import checks, closed_periods, freshness, lake, landing
 from orchestration.lib.ingest import (
     FILE_STATUS_LOADED,
     FILE_STATUS_REJECTED,
@@ -20,7 +21,7 @@ from orchestration.lib.ingest import (
     file_sha256,
     ingest_source,
 )
-from orchestration.lib.settings import config
+from orchestration.lib.settings import config, lake_location
 from orchestration.lib.sources import SOURCES, SourceSpec
 
 ROWS_ACCOUNTED_FOR = "rows_accounted_for"
@@ -384,6 +385,7 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
     landing_dir = Path(warehouse.landing_dir)
     selected_checks = context.selected_asset_check_keys
     closed_through = config().periods.finance_closed_through
+    lake_root = lake_location() if config().lake.write_raw else None
     with warehouse.connect() as connection:
         freshness.forget(connection)  # this build is not finished until the CLI records it (lib/freshness.py)
         closed_periods.refresh_held_restatements_view(connection)
@@ -419,6 +421,13 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
                 outcomes.append(held_restatements(connection, spec, closed_through))
             checks.record(connection, outcomes, key, context.run_id)
             _log_report(context, report)
+            # After the commit: the rows this load added (and any the lake still lacks) as an immutable partition.
+            published = lake.publish_raw(connection, lake_root, spec.table, context.run_id) if lake_root else None
+            lake_metadata = (
+                {"lake_rows_written": published.rows, "lake_partition": published.path or "nothing new"}
+                if published is not None
+                else {}
+            )
             yield dg.MaterializeResult(
                 asset_key=key,
                 metadata={
@@ -432,6 +441,7 @@ def ingest_landing_zone(context: dg.AssetExecutionContext, warehouse: Warehouse)
                     "rows_held": report.rows_held,
                     "rows_released": report.rows_released,
                     "files": dg.MetadataValue.md(_files_markdown(report)),
+                    **lake_metadata,
                 },
             )
             for outcome in outcomes:
