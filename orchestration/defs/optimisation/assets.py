@@ -112,38 +112,25 @@ def write_table(
 
 
 def target_outcome(name: str, column: str, summary: pd.DataFrame, target: float, status: str) -> checks.CheckOutcome:
-    """The best optimised scenario's ``column`` against ``target`` (WARN); "not measurable" without one."""
+    """The best optimised scenario's ``column`` against ``target``: a business target (WARN, never blocking,
+    alerted as ``target_missed`` when missed); "not measurable" without an optimised scenario."""
     optimised = summary.loc[summary["status"] == "optimised"] if not summary.empty else summary
     values = optimised[["scenario", column]].dropna() if not optimised.empty else pd.DataFrame()
     if values.empty:
-        return checks.CheckOutcome(
-            name=name,
-            passed=False,
-            value=None,
-            threshold=target,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=f"not measurable: {status}",
-            details={"target": target, "measurable": False},
-        )
+        return checks.not_measurable(name, status, threshold=target, details={"target": target})
     best = values.loc[values[column].astype(float).idxmax()]
     value = float(best[column])
     per_scenario = {str(row.scenario): round(float(getattr(row, column)), 6) for row in values.itertuples()}
-    return checks.CheckOutcome(
-        name=name,
-        passed=value >= target,
+    return checks.target(
+        name,
         value=value,
         threshold=target,
-        severity=dg.AssetCheckSeverity.WARN,
+        met=value >= target,
         description=(
             f"best scenario {best['scenario']}: {column} {value:+.1%} "
             f"{'reaches' if value >= target else 'falls short of'} the target {target:+.0%}"
         ),
-        details={
-            "target": target,
-            "measurable": True,
-            "best_scenario": str(best["scenario"]),
-            "scenarios": per_scenario,
-        },
+        details={"target": target, "best_scenario": str(best["scenario"]), "scenarios": per_scenario},
     )
 
 
