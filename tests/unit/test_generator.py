@@ -441,6 +441,41 @@ def test_media_truth_spend_is_the_spend_truth(sample: Path) -> None:
     assert all(p["slope"] > 0 and p["kappa"] > 0 and p["beta"] > 0 for p in response["channels"].values())
 
 
+def test_the_planted_plan_over_spends_saturated_channels_and_starves_others(sample: Path) -> None:
+    """The budget optimiser needs a plan worth optimising: over the last 12 closed months, brand search and TV
+    return less than their cost at the margin, social, video and the affiliate programme twice it or more."""
+    response = json.loads((sample / "_truth" / "media_response.json").read_text())["channels"]
+    closed = json.loads((sample / "_truth" / "manifest.json").read_text())["closed_months"][-12:]
+    spend = truth(sample, "spend_by_channel_month").astype({"spend_rc": float})
+    window = spend[spend["month"].isin(closed)].groupby("channel")["spend_rc"].sum()
+    days = (pd.Period(closed[-1]).end_time.normalize() - pd.Period(closed[0]).start_time).days + 1
+
+    def revenue(channel: str, daily: float) -> float:  # steady state: the normalised adstock keeps a constant day
+        p = response[channel]
+        return p["beta"] * daily ** p["slope"] / (daily ** p["slope"] + p["kappa"] ** p["slope"])
+
+    def marginal(channel: str, daily: float) -> float:  # d/dx of the Hill curve
+        p = response[channel]
+        s, k = p["slope"], p["kappa"]
+        return p["beta"] * s * daily ** (s - 1) * k**s / (daily**s + k**s) ** 2
+
+    daily = window / days
+    mroas = {channel: marginal(channel, daily[channel]) for channel in response}
+    assert mroas["paid_search"] < 1.0 and mroas["offline"] < 1.0, mroas
+    assert min(mroas["paid_social"], mroas["video"], mroas["affiliate"]) > 2.0, mroas
+    # Halving the two saturated budgets and giving the money to the two starved ones, in proportion to their
+    # spend, earns far more from the same total.
+    freed = 0.5 * (daily["paid_search"] + daily["offline"])
+    starved = daily["video"] + daily["affiliate"]
+    moved = daily.copy()
+    moved[["paid_search", "offline"]] *= 0.5
+    moved[["video", "affiliate"]] *= 1 + freed / starved
+    assert moved.sum() == pytest.approx(daily.sum())
+    now = sum(revenue(channel, daily[channel]) for channel in response)
+    after = sum(revenue(channel, moved[channel]) for channel in response)
+    assert after / now - 1 >= 0.10
+
+
 def test_display_and_video_spend_move_together(sample: Path) -> None:
     channel_of = {c.campaign_id: c.channel for c in CAMPAIGNS}
     rows = pd.DataFrame([row for _, row in valid_rows(sample, "google_ads")])
