@@ -5,25 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from orchestration.lib.closed_periods import refresh_held_restatements_view
 from orchestration.lib.ingest import ingest_source
 from orchestration.lib.settings import IngestionSettings
 from orchestration.lib.sources import SOURCES_BY_NAME
-from orchestration.lib.warehouse import connect, ensure_audit_schema
 
 META = SOURCES_BY_NAME["meta_ads"]
 HEADER = (
     "date_start,account_id,account_currency,campaign_id,campaign_name,spend,impressions,clicks,purchases,purchase_value"
 )
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    with connect(tmp_path / "roi.duckdb") as connection:
-        ensure_audit_schema(connection)
-        yield connection
 
 
 def drop(landing: Path, name: str, *rows: str, mtime: int = 1_700_000_000) -> None:

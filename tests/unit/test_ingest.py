@@ -23,7 +23,6 @@ from orchestration.lib.ingest import (
 )
 from orchestration.lib.settings import IngestionSettings
 from orchestration.lib.sources import SOURCES_BY_NAME
-from orchestration.lib.warehouse import connect, ensure_audit_schema
 
 GOOGLE = SOURCES_BY_NAME["google_ads"]
 TOUCHPOINTS = SOURCES_BY_NAME["touchpoints"]
@@ -32,18 +31,6 @@ GOOGLE_HEADER = (
     "segments.date,customer.id,customer.currency_code,campaign.id,campaign.name,"
     "metrics.cost_micros,metrics.impressions,metrics.clicks,metrics.conversions,metrics.conversions_value"
 )
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    return tmp_path / "landing"
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    with connect(tmp_path / "warehouse.duckdb") as connection:
-        ensure_audit_schema(connection)
-        yield connection
 
 
 def write(landing: Path, folder: str, name: str, text: str, *, mtime: int | None = None) -> Path:

@@ -12,12 +12,10 @@ import os
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from orchestration.lib.ingest import ingest_source
 from orchestration.lib.settings import IngestionSettings
 from orchestration.lib.sources import SOURCES_BY_NAME, Normalise
-from orchestration.lib.warehouse import connect, ensure_audit_schema
 
 GOOGLE_HEADER = (
     "segments.date,customer.id,customer.currency_code,campaign.id,campaign.name,"
@@ -34,18 +32,6 @@ CAMPAIGNS_HEADER = (
     "platform,campaign_id,campaign_name,channel,budget_line_id,utm_campaign,start_date,end_date,owner_team"
 )
 INVOICES_HEADER = "invoice_id,vendor,platform,platform_account_id,billing_period,invoice_date,amount,currency,status"
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    return tmp_path / "landing"
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    with connect(tmp_path / "warehouse.duckdb") as connection:
-        ensure_audit_schema(connection)
-        yield connection
 
 
 def write(landing: Path, source: str, name: str, *rows: str, mtime: int | None = None) -> None:

@@ -12,19 +12,11 @@ from orchestration.lib import lake, settings
 from orchestration.lib.ingest import ingest_source
 from orchestration.lib.settings import IngestionSettings
 from orchestration.lib.sources import SOURCES_BY_NAME
-from orchestration.lib.warehouse import connect, ensure_audit_schema
 
 META = SOURCES_BY_NAME["meta_ads"]
 HEADER = (
     "date_start,account_id,account_currency,campaign_id,campaign_name,spend,impressions,clicks,purchases,purchase_value"
 )
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    with connect(tmp_path / "roi.duckdb") as connection:
-        ensure_audit_schema(connection)
-        yield connection
 
 
 def drop(landing: Path, name: str, *rows: str) -> None:

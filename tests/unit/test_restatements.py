@@ -10,13 +10,12 @@ import os
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from orchestration.lib import restatements
 from orchestration.lib.ingest import ingest_source
 from orchestration.lib.settings import IngestionSettings
 from orchestration.lib.sources import SOURCES_BY_NAME
-from orchestration.lib.warehouse import connect, ensure_audit_schema
+from orchestration.lib.warehouse import connect
 
 GOOGLE = SOURCES_BY_NAME["google_ads"]
 HEADER = (
@@ -25,18 +24,6 @@ HEADER = (
 )
 DAY = 86_400
 T0 = 1_760_000_000
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    return tmp_path / "landing"
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    with connect(tmp_path / "warehouse.duckdb") as connection:
-        ensure_audit_schema(connection)
-        yield connection
 
 
 def write(landing: Path, name: str, rows: list[str], mtime: int) -> None:

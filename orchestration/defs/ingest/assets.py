@@ -157,6 +157,13 @@ def rejections(report: SourceLoadReport) -> checks.CheckOutcome:
     )
 
 
+def _first_few(messages: list[str]) -> str:
+    """The first ``NAMED_IN_DESCRIPTION`` messages joined, and how many more there are."""
+    shown = "; ".join(messages[:NAMED_IN_DESCRIPTION])
+    hidden = len(messages) - NAMED_IN_DESCRIPTION
+    return f"{shown}; and {hidden} more" if hidden > 0 else shown
+
+
 def landing_zone_accounted_for(scan: landing.LandingScan) -> checks.CheckOutcome:
     """Every path outside the source folders is a source folder, a folder of them, or ignored by rule.
 
@@ -165,15 +172,14 @@ def landing_zone_accounted_for(scan: landing.LandingScan) -> checks.CheckOutcome
     """
     entries = scan.entries_of(None)
     blocking = [entry for entry in entries if entry.holds_data]
-    named = "; ".join(entry.message for entry in blocking[:NAMED_IN_DESCRIPTION])
-    more = f"; and {len(blocking) - NAMED_IN_DESCRIPTION} more" if len(blocking) > NAMED_IN_DESCRIPTION else ""
+    named = _first_few([entry.message for entry in blocking])
     return checks.CheckOutcome(
         name=LANDING_ZONE_ACCOUNTED_FOR,
         passed=not blocking,
         value=float(len(blocking)),
         threshold=0.0,
         description=(
-            f"{len(blocking)} path(s) in the landing zone hold data that is not loaded: {named}{more}. "
+            f"{len(blocking)} path(s) in the landing zone hold data that is not loaded: {named}. "
             f"Move, rename or remove them (a name starting with `_` parks a file unread); {HELD_BACK}"
             if blocking
             else "every path in the landing zone is a source folder's file or ignored by rule"
@@ -215,15 +221,14 @@ def rejected_files_present(
             copy = f" (same content as {first_name})" if first_name != landing_file.name else ""
             reason = message or "see audit.load_files"
             problems.append(f"`{spec.folder}/{landing_file.name}` was rejected{copy}: {reason}")
-    named = "; ".join(problems[:NAMED_IN_DESCRIPTION])
-    more = f"; and {len(problems) - NAMED_IN_DESCRIPTION} more" if len(problems) > NAMED_IN_DESCRIPTION else ""
+    named = _first_few(problems)
     return checks.CheckOutcome(
         name=NO_REJECTED_FILES,
         passed=not problems,
         value=float(len(problems)),
         threshold=0.0,
         description=(
-            f"{len(problems)} file(s) of {spec.folder}/ rejected as a whole and still there: {named}{more}. "
+            f"{len(problems)} file(s) of {spec.folder}/ rejected as a whole and still there: {named}. "
             f"Fix and export them again (same or new name), or remove them; {HELD_BACK}"
             if problems
             else f"no file of {spec.folder}/ is rejected as a whole"
