@@ -92,11 +92,18 @@ def test_runs_killed_during_ingestion_and_during_the_dbt_build_leave_nothing_par
 
 def test_two_runs_started_at_once_are_serialised(tmp_path: Path, small_landing: Path):
     env = pipeline_env(tmp_path, small_landing)
-    runs = [
-        subprocess.Popen(cli_command(), cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(2)
-    ]
-    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    # Each run writes to its own file: a pipe read only after the other run ends would fill up and stall the
+    # run that holds the lock (the other one waiting for it), so neither would ever finish.
+    logs = [tmp_path / f"run_{index}.log" for index in range(2)]
+    runs = []
+    for log in logs:
+        with log.open("w") as output:
+            runs.append(
+                subprocess.Popen(cli_command(), cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+            )
+    for run in runs:
+        run.wait(timeout=600)
+    outputs = [log.read_text() for log in logs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     new_files = sorted(int(output.split(" new file(s)")[0].rsplit("Files", 1)[1]) for output in outputs)
     assert new_files[0] == 0 and new_files[1] > 0, "one run loaded the files, the other found nothing new"
