@@ -292,7 +292,7 @@ class IncrementalitySettings(_Section):
     # Dated events (promotions, holidays) entered as 0/1 controls: {name: [YYYY-MM-DD, ...]}.
     events: dict[str, tuple[str, ...]] = {}
     priors: MmmPriors = MmmPriors()
-    sampler: Literal["pymc", "nutpie", "numpyro"] = "nutpie"  # chosen by measured time (bench/bench_mmm.py)
+    sampler: Literal["pymc", "nutpie", "numpyro"] = "pymc"  # chosen by measured time (bench/bench_mmm.py)
     chains: int = Field(2, ge=1, le=8)
     draws: int = Field(1000, ge=100)
     tune: int = Field(1000, ge=100)
