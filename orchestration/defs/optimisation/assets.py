@@ -40,14 +40,14 @@ ROI_IMPROVEMENT_TARGET = "roi_improvement_target"
 NO_MODEL = "no model fitted"
 
 WINDOW_SPEND_SQL = """
-    select channel, sum(cast(spend_rc as double)) as spend_rc
+    select channel, cast(sum(spend_rc) as double) as spend_rc
     from marts.fct_marketing_spend_daily
     where spend_date between ? and ?
     group by channel
 """
 
 WINDOW_MARGIN_SQL = """
-    select sum(cast(gross_margin_rc as double)) / nullif(sum(cast(revenue_rc as double)), 0)
+    select cast(sum(gross_margin_rc) as double) / nullif(cast(sum(revenue_rc) as double), 0)
     from marts.fct_conversions
     where conversion_date between ? and ?
 """

@@ -163,7 +163,7 @@ WINDOW_SPEND_SQL = """
         cast(extract(month from spend_date) as integer) as month,
         budget_line_id,
         channel,
-        sum(cast(spend_rc as double)) as spend_rc
+        cast(sum(spend_rc) as double) as spend_rc
     from marts.fct_marketing_spend_daily
     where spend_date between ? and ? and budget_line_id is not null
     group by 1, 2, 3
