@@ -150,6 +150,8 @@ def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
         count = counts.get(context.asset_key_for_output(output.output_name))
         yield output if count is None else output.with_metadata({**output.metadata, "dagster/row_count": count})
     _keep_partial_parse_state(invocation.target_path)
+    if not (invocation.target_path / "run_results.json").exists():
+        raise_dbt_stopped_early(invocation)
     run_results = invocation.get_artifact("run_results.json")
     yield from record_test_results(context.run.run_id, test_results, invocation.manifest, run_results)
     profiling.record(warehouse_path(), context.run.run_id, profiling.dbt_node_timings(run_results))
@@ -159,6 +161,19 @@ def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
             description=f"dbt could not build {len(errors)} node(s)",
             metadata={"errors": dg.MetadataValue.md("\n".join(f"- {error}" for error in errors))},
         )
+
+
+def raise_dbt_stopped_early(invocation: Any) -> None:
+    """dbt ended before building anything (a project that does not parse or compile, a bad profile).
+
+    It then writes no ``run_results.json``; the failure gives dbt's own error lines instead of a missing file.
+    """
+    error = invocation.get_error()
+    raise dg.Failure(
+        description="dbt stopped before building any node: the project does not parse or compile, or the "
+        "profile is wrong (dbt's errors below)",
+        metadata={"dbt": dg.MetadataValue.md(str(error) if error else "dbt wrote no run results and no error")},
+    )
 
 
 def _metadata_value(result: dg.AssetCheckResult, key: str) -> Any:
