@@ -6,11 +6,13 @@ process (dbt-spark runs Python models only through Databricks): as assets they l
 plain SQL, buildable on any adapter. Each reads the aggregates it needs with SQL (distinct paths and
 channel sets, conversion x channel rows, per-group contributions: dbt models of the main build),
 solves them with ``orchestration/lib/attribution.py`` and replaces its table in schema
-``attribution``, which dbt reads as a source (``models/staging/attribution``). The dbt models
-downstream are built after them, in their own invocations (``defs/attribution/marts.py``):
+``attribution``, which dbt reads as a source (``models/staging/attribution``). Everything they read is
+built by the run's first dbt invocation, the bootstrap's contributions included: they are built before the
+Markov fit, and the bootstrap applies the fitted credits as it reads them (``ROI_CONTRIBUTIONS_SQL``). The
+dbt models over the solvers' tables are built in the run's second dbt invocation, with the budget-scenario
+marts (``defs/dbt/solver_models.py``):
 
-    main dbt build -> channel_weights -> markov_credits -> dbt credit models
-                   -> roi_bootstrap_intervals -> dbt ROI models
+    main dbt build -> channel_weights -> markov_credits -> roi_bootstrap_intervals -> second dbt build
 
 Inputs are read in a fixed order, as the dbt Python models did: the solves add floating-point numbers,
 and the same inputs in another order could differ in the last bits, making two builds disagree.
@@ -79,7 +81,59 @@ CONVERSION_CHANNELS_SQL = (
 )
 WEIGHTS_SQL = "select * from attribution.channel_weights order by attribution_model, channel"
 ROI_GROUPS_SQL = "select * from intermediate.int_roi_groups"
-ROI_CONTRIBUTIONS_SQL = "select * from intermediate.int_roi_bootstrap_contributions"
+# The bootstrap's contributions with the Markov rows' fitted credit applied: a markov row of
+# int_roi_bootstrap_contributions names the conversion and channel whose fitted credit it takes and how many
+# of that channel's touches are in the group. Its credit is what fct_attribution_credits adds up for the
+# group, to the bit: the touches' credit (fitted credit / the channel's touches) as exact decimals, times
+# the group's touches, added over the group's channels; a credit of 0 gives no row, as there.
+ROI_CONTRIBUTIONS_SQL = """
+with
+
+contributions as (
+    select * from intermediate.int_roi_bootstrap_contributions
+),
+
+markov_credits as (
+    select * from attribution.markov_credits
+),
+
+final_contributions as (
+    select group_number, period_number, conversion_number, credit, revenue_rc, margin_rc
+    from contributions
+    where markov_channel is null
+),
+
+fitted_contributions as (
+    select
+        contributions.group_number,
+        contributions.period_number,
+        contributions.conversion_number,
+        cast(
+            sum(
+                cast(markov_credits.credit / contributions.markov_channel_touch_count as decimal(38, 18))
+                * contributions.markov_touch_count
+            ) as double
+        ) as credit,
+        contributions.revenue_rc,
+        contributions.margin_rc
+    from contributions
+    inner join markov_credits
+        on
+            contributions.markov_conversion_id = markov_credits.conversion_id
+            and contributions.markov_channel = markov_credits.channel
+    where markov_credits.credit > 0
+    group by
+        contributions.group_number,
+        contributions.period_number,
+        contributions.conversion_number,
+        contributions.revenue_rc,
+        contributions.margin_rc
+)
+
+select * from final_contributions
+union all
+select * from fitted_contributions
+"""
 
 
 def replace_table(connection: duckdb.DuckDBPyConnection, key: dg.AssetKey, frame: pd.DataFrame) -> int:
@@ -158,7 +212,7 @@ def markov_credits(warehouse: Warehouse) -> dg.MaterializeResult:
 
 @dg.asset(
     key=ROI_BOOTSTRAP_INTERVALS,
-    deps=[ROI_GROUPS, ROI_CONTRIBUTIONS],
+    deps=[ROI_GROUPS, ROI_CONTRIBUTIONS, MARKOV_CREDITS],
     group_name=GROUP,
     kinds={"python", "duckdb"},
     description=(

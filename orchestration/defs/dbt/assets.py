@@ -39,10 +39,10 @@ LAYER_FOLDERS = {"staging", "intermediate", "marts"}
 # `make test` runs them (tests/integration/test_dbt_unit_tests.py); production builds leave them out, as dbt advises.
 CODE_TESTS = "tag:macro_self_test test_type:unit"
 # The budget-scenario marts read the tables the optimiser writes, and the optimiser reads marts built here:
-# they are their own dbt invocation after it (defs/optimisation/marts.py), not part of this one.
+# they are built after it, in the second dbt invocation (defs/dbt/solver_models.py), not part of this one.
 OPTIMISATION_MODELS = "path:models/staging/optimisation path:models/marts/optimisation"
 # The models over the attribution solvers' tables (source `attribution`, written by Dagster assets from
-# aggregates of this build) are their own dbt invocations after them (defs/attribution/marts.py).
+# aggregates of this build) are built after them, with the optimisation models (defs/dbt/solver_models.py).
 ATTRIBUTION_SOLVER_MODELS = "source:attribution+"
 
 
