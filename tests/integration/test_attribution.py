@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestration.defs.attribution.assets import ROI_CONTRIBUTIONS_SQL
 from orchestration.lib.attribution import roi_intervals
 from orchestration.lib.settings import load_config
 from tests.integration.conftest import Pipeline
@@ -30,6 +31,7 @@ UNIT_TESTED_MODELS = [
     "int_conversions_converted_to_rc",
     "int_journey_touches_windowed",
     "int_touch_credits_rule_based",
+    "int_touch_credit_shares_data_driven",
     "int_touch_credits_data_driven",
     "int_attribution_paths",
     "int_attribution_conversion_channel_sets",
@@ -297,7 +299,7 @@ def test_roi_spend_matches_the_planted_spend_to_the_cent(built: Pipeline, db):
 def test_intervals_are_reproducible_from_the_warehouse(db):
     config = load_config().attribution
     groups = frame(db, "select * from intermediate.int_roi_groups")
-    contributions = pd.DataFrame(db.sql("select * from intermediate.int_roi_bootstrap_contributions").fetchnumpy())
+    contributions = pd.DataFrame(db.sql(ROI_CONTRIBUTIONS_SQL).fetchnumpy())
     stored = frame(db, "select * from intermediate.int_roi_bootstrap_intervals")
 
     again = roi_intervals(
@@ -316,6 +318,46 @@ def test_intervals_are_reproducible_from_the_warehouse(db):
         np.testing.assert_array_equal(
             merged[f"{bound}_stored"].to_numpy(float), merged[f"{bound}_again"].to_numpy(float)
         )
+
+
+# What the bootstrap resamples, straight from the credit fact: every credit of a conversion in a group added
+# up (channel groups: the model's credits of the channel; campaign groups: of the campaign's touches).
+CONTRIBUTIONS_FROM_THE_CREDIT_FACT_SQL = """
+with conversions as (
+    select conversion_id, row_number() over (order by conversion_id) as conversion_number from marts.fct_conversions
+),
+by_group as (
+    select groups.group_number, credits.conversion_id, sum(cast(credits.credit as decimal(38, 18))) as credit
+    from marts.fct_attribution_credits as credits
+    inner join intermediate.int_roi_groups as groups
+        on credits.attribution_model = groups.attribution_model
+        and credits.conversion_period = groups.period
+        and (
+            (groups.roi_grain = 'channel' and credits.channel = groups.channel)
+            or (groups.roi_grain = 'campaign' and credits.platform = groups.platform
+                and credits.campaign_id = groups.campaign_id)
+        )
+    group by groups.group_number, credits.conversion_id
+)
+select by_group.group_number, conversions.conversion_number, cast(by_group.credit as double) as credit
+from by_group inner join conversions on by_group.conversion_id = conversions.conversion_id
+"""
+
+
+def test_the_bootstrap_resamples_the_credits_of_the_credit_fact(db):
+    """The bootstrap's contributions are built before the Markov fit and get the fitted credits as the asset
+    reads them: every model's credit per conversion x group equals the credit fact's, to the bit."""
+    resampled = frame(db, ROI_CONTRIBUTIONS_SQL)
+    expected = frame(db, CONTRIBUTIONS_FROM_THE_CREDIT_FACT_SQL)
+    keys = ["group_number", "conversion_number"]
+    assert not resampled.duplicated(keys).any()
+    merged = resampled.merge(expected, on=keys, how="outer", suffixes=("", "_fact"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    models = frame(db, "select group_number, attribution_model from intermediate.int_roi_groups")
+    merged = merged.merge(models, on="group_number")
+    assert set(merged["attribution_model"]) == MODELS
+    assert (merged["attribution_model"] == "markov").sum() > 100
+    np.testing.assert_array_equal(merged["credit"].to_numpy(float), merged["credit_fact"].to_numpy(float))
 
 
 def test_the_checks_are_recorded_with_value_and_threshold(db):

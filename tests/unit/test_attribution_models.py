@@ -1,4 +1,4 @@
-"""The glue between the dbt attribution models and the maths: what the dbt Python models call.
+"""The glue between the dbt attribution models and the maths: what the attribution solver assets call.
 
 ``channel_weights`` turns the SQL path and channel-set counts into Markov removal effects and
 Shapley values; ``roi_intervals`` bootstraps the ROI groups from integer-coded contributions.

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.dbt.assets import dbt_models, dbt_resource
+from orchestration.defs.dbt.solver_models import dbt_solver_models
 
 
 def mart_keys() -> list[dg.AssetKey]:
@@ -11,4 +12,4 @@ def mart_keys() -> list[dg.AssetKey]:
 
 
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[dbt_models], resources={"dbt": dbt_resource})
+    return dg.Definitions(assets=[dbt_models, dbt_solver_models], resources={"dbt": dbt_resource})

@@ -4,10 +4,10 @@ written for dbt to publish as ``marts.fct_budget_scenarios`` and ``marts.fct_bud
 import dagster as dg
 
 from orchestration.defs.optimisation.assets import budget_scenarios
-from orchestration.defs.optimisation.marts import dbt_optimisation_models, mart_keys
+from orchestration.defs.optimisation.marts import mart_keys
 
 __all__ = ["defs", "mart_keys"]
 
 
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[budget_scenarios, dbt_optimisation_models])
+    return dg.Definitions(assets=[budget_scenarios])
