@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.lib import freshness, profiling, restatements, settings
+from orchestration.lib import freshness, profiling, restatements, settings, spend_only
 from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect, warehouse_lock
 
 if TYPE_CHECKING:  # Dagster is imported when a build starts: a run with nothing to do never loads it
     import dagster as dg
+
+    from orchestration.lib.spend_only import AssetGraph
 
 SUMMARY_SCHEMAS = ("raw", "marts", "audit")
 # Checks not run (after a failed step) named in the summary; the count is always given.
@@ -177,7 +179,8 @@ def print_summary(
         print(f"  {label} {check.asset} :: {check.name}  {check.description}")
     for step, reason in _failed_steps(result):
         print(f"  STEP FAILED {step}  {reason}")
-    not_run = [] if instance is None else _checks_not_run(instance, result.run_id, lines)
+    run_ids = getattr(result, "run_ids", [result.run_id])  # a spend-only build is two runs (StagedResult)
+    not_run = [] if instance is None else [n for r in run_ids for n in _checks_not_run(instance, r, lines)]
     if not_run:
         shown = ", ".join(not_run[:NOT_RUN_LISTED]) + (", …" if len(not_run) > NOT_RUN_LISTED else "")
         print(f"  NOT RUN {len(not_run)} check(s) planned but not run (an upstream step failed): {shown}")
@@ -263,6 +266,129 @@ def report_nothing_to_do(warehouse: Path, last: freshness.LastBuild, elapsed: fl
     return 0
 
 
+def build_mode(warehouse: Path, inputs: dict[str, str], *, force: bool, full_build: bool) -> spend_only.Decision | None:
+    """Full or spend-only (lib/spend_only.py), printed before the run starts; None for other jobs."""
+    if not full_build:
+        return None
+    if force:
+        decision = spend_only.Decision(spend_only.FULL, "--force")
+    else:
+        last = freshness.last_build(warehouse)
+        decision = spend_only.decide(None if last is None else last.inputs, inputs, "" if last is None else last.run_id)
+    print(f"Mode          {decision.mode} build: {decision.reason}")
+    return decision
+
+
+@dataclass
+class StagedResult:
+    """The runs of a spend-only build, read as one run by the summary (the first run's id names it)."""
+
+    results: list[dg.ExecuteInProcessResult]
+    note: str = ""
+
+    @property
+    def run_id(self) -> str:
+        return self.results[0].run_id
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [result.run_id for result in self.results]
+
+    @property
+    def success(self) -> bool:
+        return all(result.success for result in self.results)
+
+    @property
+    def all_events(self) -> list[dg.DagsterEvent]:
+        return [event for result in self.results for event in result.all_events]
+
+    def get_asset_check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return [evaluation for result in self.results for evaluation in result.get_asset_check_evaluations()]
+
+
+def _blocking_failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        f"{evaluation.asset_key.to_user_string()} :: {evaluation.check_name}"
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.severity.value == "ERROR"
+    ]
+
+
+def run_spend_only(
+    defs: dg.Definitions,
+    job: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    warehouse: Path,
+    decision: spend_only.Decision,
+    run_config: dict,
+) -> StagedResult:
+    """Stage one (what reads no journey data), then stage two (what reads a stage-one table that changed).
+
+    lib/spend_only.py says how the stages are drawn from the asset graph; a stage-one failure (a failed
+    step or data-integrity check) ends the build there, as it would hold back the snapshot in a full build.
+    """
+    from orchestration.defs.pipeline.automation import build_warehouse_job
+
+    graph = defs.resolve_asset_graph()
+    stages = spend_only.stages(graph, decision.sources, build_warehouse_job.selection, spend_only.check_inputs(defs))
+    # dagster-dbt selects a subset's models by name, dropping the asset's `exclude`: dbt would run the unit
+    # tests of the selected models, which the build leaves to `make test` (defs/dbt/assets.py CODE_TESTS).
+    previous = os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES")
+    os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
+    try:
+        return _run_stages(job, instance, warehouse, graph, stages, run_config)
+    finally:
+        if previous is None:
+            os.environ.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
+        else:
+            os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = previous
+
+
+def _run_stages(
+    job: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    warehouse: Path,
+    graph: AssetGraph,
+    stages: spend_only.Stages,
+    run_config: dict,
+) -> StagedResult:
+    from orchestration.defs.ingest.assets import LANDING_ZONE_KEY
+
+    with connect(warehouse, read_only=True) as connection:
+        before = spend_only.relation_digests(connection, stages.frontier)
+    first = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config,
+        asset_selection=sorted(stages.spend_side | {LANDING_ZONE_KEY}, key=lambda key: key.path),
+        tags={"roi/build_mode": spend_only.SPEND_ONLY, "roi/stage": "1"},
+    )
+    if not first.success or _blocking_failures(first):
+        print("Stage 1 failed: stage 2 (journey-side readers of spend, the snapshot) not run")
+        return StagedResult([first])
+    with connect(warehouse, read_only=True) as connection:
+        after = spend_only.relation_digests(connection, stages.frontier)
+    kept = spend_only.unchanged(before, after)
+    second = stages.second(graph, kept)
+    left = stages.affected - stages.spend_side - second
+    print(
+        f"Stage 1 rebuilt {len(stages.spend_side)} spend-side asset(s); unchanged frontier table(s): "
+        + (", ".join(sorted(key.to_user_string() for key in kept)) or "none")
+    )
+    print(
+        f"Stage 2 rebuilds {len(second)} journey-side asset(s) that read changed spend-side tables; "
+        f"{len(left)} left as built (nothing they read changed)"
+    )
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config,
+        asset_selection=sorted(second, key=lambda key: key.path),
+        tags={"roi/build_mode": spend_only.SPEND_ONLY, "roi/stage": "2"},
+    )
+    return StagedResult([first, result])
+
+
 def run(
     job_name: str = "build_warehouse",
     *,
@@ -288,19 +414,23 @@ def run(
         last = None if force or not full_build else nothing_to_do(warehouse, inputs)
         if last is not None:
             return report_nothing_to_do(warehouse, last, time.monotonic() - started)
+        decision = build_mode(warehouse, inputs, force=force, full_build=full_build)
         freshness.clear(warehouse)
         from orchestration.definitions import defs
 
         job = defs.resolve_job_def(job_name)
         started = time.monotonic()  # the build itself, as before: loading the definitions is not counted
+        run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         with _instance() as instance:
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
+            if decision is not None and decision.spend_only:
+                result = run_spend_only(defs, job, instance, warehouse, decision, run_config)
+            else:
+                result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
             elapsed = time.monotonic() - started
-            steps = step_timings(instance, result.run_id)
+            steps = {}
+            for stage, run_id in enumerate(getattr(result, "run_ids", [result.run_id]), start=1):
+                suffix = "" if stage == 1 else f" (stage {stage})"
+                steps.update({f"{step}{suffix}": seconds for step, seconds in step_timings(instance, run_id).items()})
             if warehouse.exists():
                 profiling.record(
                     warehouse,
@@ -310,9 +440,19 @@ def run(
                 )
             if timings is not None:
                 timings.write_text(
-                    json.dumps({"run_id": result.run_id, "run_seconds": round(elapsed, 3), "steps": steps}, indent=2)
+                    json.dumps(
+                        {
+                            "run_id": result.run_id,
+                            "run_seconds": round(elapsed, 3),
+                            "mode": decision.mode if decision is not None else spend_only.FULL,
+                            "steps": steps,
+                        },
+                        indent=2,
+                    )
                 )
             code = print_summary(result, warehouse, elapsed, instance)
+            if decision is not None:
+                print(f"Mode    {decision.mode}: {decision.reason}")
             if code == 0 and full_build:
                 freshness.record(warehouse, inputs, result.run_id)
             deliver_alerts(warehouse, result.run_id, instance)

@@ -100,6 +100,30 @@ def landing_digest(landing: Path) -> str:
     return digest.hexdigest()
 
 
+# The key of ``landing_source_digests`` for every landing path that is not a source's landing file.
+OTHER_PATHS = "(other paths)"
+
+
+def landing_source_digests(landing: Path) -> dict[str, str]:
+    """``landing_digest`` split by source: each source's landing files, and every other path under
+    ``OTHER_PATHS``, so that a run can tell which sources changed (lib/spend_only.py)."""
+    from orchestration.lib.ingest import discover_files
+    from orchestration.lib.landing import scan_landing_zone
+    from orchestration.lib.sources import SOURCES
+
+    digests = {}
+    for spec in SOURCES:
+        digest = hashlib.sha256()
+        for landing_file in discover_files(landing / spec.folder):
+            digest.update(f"{landing_file.name}|{landing_file.size_bytes}|{landing_file.modified_at}\n".encode())
+        digests[spec.name] = digest.hexdigest()
+    other = hashlib.sha256()
+    for line in scan_landing_zone(landing).digest_lines():
+        other.update(line.encode())
+    digests[OTHER_PATHS] = other.hexdigest()
+    return digests
+
+
 def code_digest() -> str:
     """The content of the code, the dbt project and the expectation suites (a few hundred small files)."""
     files = [
@@ -122,6 +146,8 @@ def build_inputs() -> dict[str, str]:
     """Each input of a build and its digest: landing zone, config, environment, code, and registered ones."""
     inputs = {
         "landing": landing_digest(settings.landing_dir()),
+        # The same files by source: which sources changed decides whether a spend-only run will do.
+        "landing_sources": json.dumps(landing_source_digests(settings.landing_dir()), sort_keys=True),
         "config": config_digest(),
         "environment": json.dumps({name: os.environ.get(name) for name in ENVIRONMENT}, sort_keys=True),
         "code": code_digest(),

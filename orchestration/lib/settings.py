@@ -368,6 +368,18 @@ class LakeSettings(_Section):
     write_raw: bool = True
 
 
+class RealtimeSettings(_Section):
+    """Real-time budget tracking: spend-only runs (lib/spend_only.py) and how soon the landing sensor starts one."""
+
+    # When the only change since the last successful build is landing files of non-journey sources (spend,
+    # invoices, GL, budgets, FX, ...), rebuild what they feed and leave attribution as built; false: every
+    # change is a full build.
+    spend_only_runs: bool = True
+    # Seconds between the landing sensor's looks at the landing zone (with `make ui` or the daemon running):
+    # a spend file reaches the published snapshot about this long plus one spend-only run after it lands.
+    landing_sensor_interval_seconds: int = Field(5, ge=1)
+
+
 class RoiConfig(_Section):
     attribution: AttributionSettings = AttributionSettings()
     periods: PeriodSettings = PeriodSettings()
@@ -385,6 +397,7 @@ class RoiConfig(_Section):
     plausibility: PlausibilitySettings = PlausibilitySettings()
     pipeline: PipelineSettings = PipelineSettings()
     lake: LakeSettings = LakeSettings()
+    realtime: RealtimeSettings = RealtimeSettings()
 
 
 def _resolve(path_value: str) -> Path:

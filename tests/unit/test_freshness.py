@@ -53,11 +53,11 @@ def test_an_unchanged_landing_zone_config_and_code_is_nothing_to_do(landing: Pat
 def test_a_new_or_touched_landing_file_is_a_change(landing: Path, warehouse: Path):
     _recorded(warehouse)
     (landing / META.folder / "meta_2025-02.csv").write_text("date_start,spend\n2025-02-01,2.00\n")
-    assert freshness.changed_inputs(warehouse, freshness.build_inputs()) == ["landing"]
+    assert freshness.changed_inputs(warehouse, freshness.build_inputs()) == ["landing", "landing_sources"]
     assert cli.nothing_to_do(warehouse, freshness.build_inputs()) is None
     _recorded(warehouse)
     os.utime(landing / META.folder / "meta_2025-01.csv", (1_800_000_000, 1_800_000_000))
-    assert freshness.changed_inputs(warehouse, freshness.build_inputs()) == ["landing"]
+    assert freshness.changed_inputs(warehouse, freshness.build_inputs()) == ["landing", "landing_sources"]
 
 
 def test_files_the_ingestion_ignores_are_not_a_change(landing: Path, warehouse: Path):

@@ -68,6 +68,7 @@ def _tick(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
 def test_the_sensor_does_not_advance_past_files_whose_run_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     landing = _landing(tmp_path / "landing")
     monkeypatch.setattr(automation, "landing_dir", lambda: landing)
+    monkeypatch.setattr(automation, "warehouse_path", lambda: tmp_path / "no-build-recorded.duckdb")
     fingerprint = landing_fingerprint(landing)
     with dg.instance_for_test() as instance:
         first = _tick(instance, json.dumps({"built": "old"}))

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.pipeline.refresh import REFRESH_JOB_NAME, refresh_from_landing
+from orchestration.lib import freshness, spend_only
 from orchestration.lib.ingest import discover_files
 from orchestration.lib.landing import scan_landing_zone
-from orchestration.lib.settings import landing_dir
+from orchestration.lib.settings import config, landing_dir, warehouse_path
 from orchestration.lib.sources import SOURCES
 
 BUILD_JOB_NAME = "build_warehouse"
@@ -115,20 +117,32 @@ def decide(fingerprint: str, built: str | None, latest_status: dg.DagsterRunStat
     )
 
 
+def spend_only_due(fingerprint: str) -> spend_only.Decision | None:
+    """The spend-only decision for the landing zone as it is, when the warehouse's last recorded build (by
+    ``make run`` or a refresh run) is of an earlier state of it; None otherwise."""
+    last = freshness.last_build(warehouse_path())
+    if last is None or last.inputs.get("landing") == fingerprint:
+        return None
+    decision = spend_only.decide(last.inputs, freshness.build_inputs(), last.run_id)
+    return decision if decision.spend_only else None
+
+
 @dg.sensor(
     name="landing_zone_sensor",
-    job=build_warehouse_job,
-    minimum_interval_seconds=60,
+    jobs=[build_warehouse_job, refresh_from_landing],
+    minimum_interval_seconds=config().realtime.landing_sensor_interval_seconds,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a build when files are added to or changed in the landing zone; the files count as "
-    f"built only once a run succeeds (a failed run is retried, up to {MAX_BUILD_ATTEMPTS} runs per change).",
+    description="Starts a build when files are added to or changed in the landing zone (a spend-only run when "
+    "only spend-side files changed); the files count as built only once a run succeeds (a failed run is "
+    f"retried, up to {MAX_BUILD_ATTEMPTS} runs per change).",
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fingerprint = landing_fingerprint(landing_dir())
     built = built_fingerprint(context.cursor)
     latest_status, attempts = None, 0
     if fingerprint != built:
-        runs_filter = dg.RunsFilter(job_name=BUILD_JOB_NAME, tags={FINGERPRINT_TAG: fingerprint})
+        # Only the sensor's runs carry the tag: a full build or a spend-only refresh of these files.
+        runs_filter = dg.RunsFilter(tags={FINGERPRINT_TAG: fingerprint})
         latest = context.instance.get_runs(filters=runs_filter, limit=1)
         if latest:
             latest_status = latest[0].status
@@ -137,5 +151,14 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     cursor = json.dumps({"built": decision.built})
     if decision.run_key is None:
         return dg.SensorResult(skip_reason=decision.skip_reason, cursor=cursor)
-    request = dg.RunRequest(run_key=decision.run_key, tags={FINGERPRINT_TAG: fingerprint})
+    spend_only_decision = spend_only_due(fingerprint)
+    if spend_only_decision is not None:
+        request = dg.RunRequest(
+            run_key=decision.run_key,
+            job_name=REFRESH_JOB_NAME,
+            tags={FINGERPRINT_TAG: fingerprint, "roi/build_mode": spend_only.SPEND_ONLY},
+        )
+        context.log.info(f"spend-only run: {spend_only_decision.reason}")
+    else:
+        request = dg.RunRequest(run_key=decision.run_key, job_name=BUILD_JOB_NAME, tags={FINGERPRINT_TAG: fingerprint})
     return dg.SensorResult(run_requests=[request], cursor=cursor)
