@@ -360,6 +360,7 @@ def _run_stages(
     run_config: dict,
 ) -> StagedResult:
     from orchestration.defs.ingest.assets import LANDING_ZONE_KEY
+    from orchestration.defs.publish.assets import SNAPSHOT_KEY
 
     with connect(warehouse, read_only=True) as connection:
         before = spend_only.relation_digests(connection, stages.frontier)
@@ -376,7 +377,8 @@ def _run_stages(
     with connect(warehouse, read_only=True) as connection:
         after = spend_only.relation_digests(connection, stages.frontier)
     kept = spend_only.unchanged(before, after)
-    second = stages.second(graph, kept)
+    # The snapshot also copies the audit tables stage one wrote (the files loaded): it is always published.
+    second = stages.second(graph, kept) | {SNAPSHOT_KEY}
     left = stages.affected - stages.spend_side - second
     print(
         f"Stage 1 rebuilt {len(stages.spend_side)} spend-side asset(s); unchanged frontier table(s): "
