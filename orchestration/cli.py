@@ -327,6 +327,8 @@ def run_spend_only(
     lib/spend_only.py says how the stages are drawn from the asset graph; a stage-one failure (a failed
     step or data-integrity check) ends the build there, as it would hold back the snapshot in a full build.
     """
+    import dagster as dg
+
     from orchestration.defs.pipeline.automation import build_warehouse_job
 
     graph = defs.resolve_asset_graph()
@@ -337,6 +339,11 @@ def run_spend_only(
     os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
     try:
         return _run_stages(job, instance, warehouse, graph, stages, run_config)
+    except dg.DagsterInvalidSubsetError as error:
+        # A step that cannot run part of its assets or checks: any doubt is a full build.
+        print(f"Mode          full build after all: a stage cannot be selected ({str(error).splitlines()[0][:200]})")
+        os.environ.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
+        return StagedResult([job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)])
     finally:
         if previous is None:
             os.environ.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
@@ -353,6 +360,7 @@ def _run_stages(
     run_config: dict,
 ) -> StagedResult:
     from orchestration.defs.ingest.assets import LANDING_ZONE_KEY
+    from orchestration.defs.publish.assets import SNAPSHOT_KEY
 
     with connect(warehouse, read_only=True) as connection:
         before = spend_only.relation_digests(connection, stages.frontier)
@@ -369,7 +377,8 @@ def _run_stages(
     with connect(warehouse, read_only=True) as connection:
         after = spend_only.relation_digests(connection, stages.frontier)
     kept = spend_only.unchanged(before, after)
-    second = stages.second(graph, kept)
+    # The snapshot also copies the audit tables stage one wrote (the files loaded): it is always published.
+    second = stages.second(graph, kept) | {SNAPSHOT_KEY}
     left = stages.affected - stages.spend_side - second
     print(
         f"Stage 1 rebuilt {len(stages.spend_side)} spend-side asset(s); unchanged frontier table(s): "

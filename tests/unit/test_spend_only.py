@@ -158,3 +158,7 @@ def test_the_sensor_starts_a_full_build_for_a_touchpoint_file(recorded_landing: 
     folder = recorded_landing / SOURCES_BY_NAME["touchpoints"].folder
     (folder / "touchpoints_2025-01-02.csv").write_text("a,b\n3,4\n")
     assert _requested_job() == automation.BUILD_JOB_NAME
+
+
+def test_the_sensor_takes_the_recorded_build_for_built_and_starts_nothing(recorded_landing: Path):
+    assert _requested_job() is None

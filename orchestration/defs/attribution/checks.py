@@ -271,6 +271,8 @@ def _gx_roi_by_channel_outcome(connection: duckdb.DuckDBPyConnection) -> checks.
             "roi_ci_low <= roi <= roi_ci_high, no ratio without spend.",
         ),
     ],
+    # A spend-only run (lib/spend_only.py) checks the ROI marts it rebuilds, not the channel credits it left.
+    can_subset=True,
 )
 def attribution_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator[Any]:
     config = settings.config().attribution
@@ -296,6 +298,8 @@ def attribution_checks(context: dg.AssetCheckExecutionContext, warehouse: Wareho
             (CHANNEL_ATTRIBUTION, conversions_outcome(totals, len(conversions), models[0] if models else 0))
         )
         outcomes.append((ROI_BY_CHANNEL, _gx_roi_by_channel_outcome(connection)))
+    selected = context.op_execution_context.selected_asset_check_keys
+    outcomes = [(key, outcome) for key, outcome in outcomes if dg.AssetCheckKey(key, outcome.name) in selected]
     run_id = context.op_execution_context.run_id
     with warehouse.connect() as connection:
         for asset_key, outcome in outcomes:

@@ -117,6 +117,12 @@ def decide(fingerprint: str, built: str | None, latest_status: dg.DagsterRunStat
     )
 
 
+def recorded_landing() -> str | None:
+    """The landing fingerprint of the warehouse's last recorded build (lib/freshness.py), if any."""
+    last = freshness.last_build(warehouse_path())
+    return None if last is None else last.inputs.get("landing")
+
+
 def spend_only_due(fingerprint: str) -> spend_only.Decision | None:
     """The spend-only decision for the landing zone as it is, when the warehouse's last recorded build (by
     ``make run`` or a refresh run) is of an earlier state of it; None otherwise."""
@@ -139,6 +145,13 @@ def spend_only_due(fingerprint: str) -> spend_only.Decision | None:
 def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fingerprint = landing_fingerprint(landing_dir())
     built = built_fingerprint(context.cursor)
+    if fingerprint != built and recorded_landing() == fingerprint:
+        # `make run` (or a refresh run) built exactly these files: nothing to start, on the daemon's first
+        # tick either.
+        return dg.SensorResult(
+            skip_reason="these landing files are built (recorded in audit.build_fingerprint)",
+            cursor=json.dumps({"built": fingerprint}),
+        )
     latest_status, attempts = None, 0
     if fingerprint != built:
         # Only the sensor's runs carry the tag: a full build or a spend-only refresh of these files.
