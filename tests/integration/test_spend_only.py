@@ -12,6 +12,9 @@ import pytest
 
 from tests.integration.conftest import Pipeline, mart_rows, open_instance
 
+# Two builds of its own (the spend-only run and the full one it must equal): over a minute even on an idle machine.
+pytestmark = pytest.mark.slow
+
 GOOGLE_ADS = Path("marketing") / "google_ads"
 INVOICES = Path("finance") / "vendor_invoices"
 # Journey-side assets a new day of spend for known campaigns in known currencies must leave as built.
