@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 TARGET_NO_CHANGE_SECONDS = 5.0
@@ -125,6 +127,17 @@ def print_profile(warehouse: Path, run_id: str, limit: int = 8) -> None:
             print(f"    {name:<64}{seconds:8.2f} s")
 
 
+def config_without_mmm(path: Path) -> Path:
+    """A copy of the config in force with the marketing-mix model switched off."""
+    sys.path.insert(0, str(REPO))
+    from orchestration.lib.settings import config_path
+
+    config = yaml.safe_load(config_path().read_text(encoding="utf-8")) or {}
+    config.setdefault("incrementality", {})["enabled"] = False
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--touchpoints", type=int, default=1_000_000)
@@ -133,6 +146,12 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated landing zone and warehouse")
     parser.add_argument("--skip-attribution", action="store_true", help="only the full build, not bench_attribution")
     parser.add_argument("--landing", type=Path, default=None, help="build this landing zone (no generation)")
+    parser.add_argument(
+        "--without-mmm",
+        action="store_true",
+        help="incrementality.enabled: false (a copy of the config): the build without the MMM fit, a fixed cost "
+        "that does not grow with the touchpoints (bench/bench_mmm.py times it)",
+    )
     parser.add_argument(
         "--generator",
         choices=("auto", "sample", "large"),
@@ -168,6 +187,8 @@ def main() -> int:
         "ROI_WAREHOUSE": str(warehouse),
         "DAGSTER_HOME": str(dagster_home),
     }
+    if arguments.without_mmm:
+        env["ROI_CONFIG"] = str(config_without_mmm(workdir / "roi_without_mmm.yml"))
     # Deployment step, not part of the build: parse the dbt project for this warehouse and these vars.
     subprocess.run([PYTHON, "-m", "orchestration.cli", "prepare"], cwd=REPO, env=env, check=True)
     code, wall, peak, cpu = run_measured(
