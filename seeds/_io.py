@@ -181,14 +181,23 @@ class LandingWriter:
         return directory / name
 
     def _record(self, drop: Drop, path: Path, rows: int) -> Path:
-        os.utime(path, ns=(drop.mtime * 10**9, drop.mtime * 10**9))
         self.drops.append(drop)
-        self.manifest[f"{drop.folder}/{drop.name}"] = {
+        return self.record_file(drop.folder, drop.name, rows=rows, rejected_rows=len(drop.bad_lines), mtime=drop.mtime)
+
+    def record_file(self, folder: str, name: str, *, rows: int, rejected_rows: int, mtime: int) -> Path:
+        """Give a written file its modification time and its manifest entry (files written by other means too)."""
+        path = self.root / folder / name
+        os.utime(path, ns=(mtime * 10**9, mtime * 10**9))
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        self.manifest[f"{folder}/{name}"] = {
             "rows": rows,
-            "rejected_rows": len(drop.bad_lines),
+            "rejected_rows": rejected_rows,
             "bytes": path.stat().st_size,
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "mtime": dt.datetime.fromtimestamp(drop.mtime, UTC).isoformat().replace("+00:00", "Z"),
+            "sha256": digest.hexdigest(),
+            "mtime": dt.datetime.fromtimestamp(mtime, UTC).isoformat().replace("+00:00", "Z"),
         }
         return path
 

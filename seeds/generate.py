@@ -197,18 +197,19 @@ class SampleBuilder:
         spend_rc = _media.daily_spend_rc(spend.final, self.rate_rc, days)
         return _media.plant(spend_rc, self.rc, float(self.rate_rc["USD"][0]), self.rng["media"])
 
-    def write_journeys(self, media: _media.MediaTruth) -> _journeys.Journeys:
-        """Touchpoints (gzipped) and conversions, one file per UTC month, rows in time order.
-
-        The conversions' revenue is the planted daily revenue (``seeds/_media.py``).
-        """
-        journeys = _journeys.simulate(self.calendar, self.args.touchpoints, self.rng["journeys"])
+    def simulate_journeys(self, media: _media.MediaTruth, touchpoints: int) -> _journeys.Journeys:
+        """``touchpoints`` touches and their conversions, with the planted daily revenue (``seeds/_media.py``)."""
+        journeys = _journeys.simulate(self.calendar, touchpoints, self.rng["journeys"])
         conversions = journeys.conversions
         caught = (conversions["_anchor_channel"] == "display") | (
             conversions["_anchor_campaign"].str.endswith("search_brand")
         )
         realised = _media.realise_revenue(conversions, caught.to_numpy(), media, self.rate_rc, self.rng["media"])
-        journeys = _journeys.Journeys(journeys.touchpoints, realised, journeys.planted)
+        return _journeys.Journeys(journeys.touchpoints, realised, journeys.planted)
+
+    def write_journeys(self, media: _media.MediaTruth) -> _journeys.Journeys:
+        """Touchpoints (gzipped) and conversions, one file per UTC month, rows in time order."""
+        journeys = self.simulate_journeys(media, self.args.touchpoints)
         for source, frame, suffix in (
             ("touchpoints", journeys.touchpoints, ".csv.gz"),
             ("conversions", journeys.conversions, ".csv"),

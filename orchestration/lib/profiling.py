@@ -66,16 +66,19 @@ def dbt_node_timings(run_results: Mapping[str, Any]) -> list[StepTiming]:
 
 
 def record(warehouse: Path, run_id: str, timings: Iterable[StepTiming]) -> int:
-    """Append a run's timings (replacing any of the same run and kind); returns the rows written."""
+    """Append a run's timings (replacing those of the same run, kind and name); returns the rows written."""
     rows = [(run_id, t.kind, t.name, t.status, t.started_at, t.seconds) for t in timings]
     if not rows:
         return 0
     with connect(warehouse) as connection:
         connection.execute("create schema if not exists audit")
         connection.execute(TIMINGS_DDL)
+        # Replace the same steps or nodes only: a run calls dbt more than once (the models, then the
+        # optimisation models after the MMM), and each call records its own nodes.
         connection.execute(
-            "delete from audit.run_step_timings where run_id = ? and kind in (select unnest(?))",
-            [run_id, sorted({row[1] for row in rows})],
+            "delete from audit.run_step_timings where run_id = ? "
+            "and (kind, name) in (select unnest(?) as kind, unnest(?) as name)",
+            [run_id, [row[1] for row in rows], [row[2] for row in rows]],
         )
         connection.executemany(
             "insert into audit.run_step_timings values (?, ?, ?, ?, ?, ?, current_timestamp)",
