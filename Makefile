@@ -43,7 +43,7 @@ ui: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
 bench: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python bench/run_bench.py $(ARGS)
-	$(BIN)/python bench/bench_mmm.py samplers --samplers pymc --granularity week
+	$(BIN)/python bench/bench_mmm.py samplers --samplers configured --granularity configured
 
 lint: $(INSTALLED) $(MANIFEST)
 	$(BIN)/ruff check .

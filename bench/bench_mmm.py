@@ -2,13 +2,18 @@
 
     .venv/bin/python bench/bench_mmm.py samplers [--samplers pymc nutpie numpyro] [--granularity week day]
         2 years x 8 channels of synthetic daily data with planted adstock + Hill curves (seeds/_media.py):
-        fit time, max r_hat, divergences and each channel's error against the planted truth.
-    .venv/bin/python bench/bench_mmm.py accuracy --warehouse W --landing L [--granularity week] [--no-lift-tests]
+        fit time (wall, and the process's CPU time: what the fit costs however busy the machine is), max
+        r_hat, divergences and each channel's error against the planted truth. Chains, draws and tuning
+        are the configured ones (config/roi.yml); ``configured`` names the configured sampler or granularity.
+    .venv/bin/python bench/bench_mmm.py accuracy --warehouse W --landing L [--granularity week] [--sampler S]
+        [--no-lift-tests]
         The model on a built warehouse against the sample's planted truth (``<landing>/_truth``): each
         channel's incremental revenue over the last 12 complete months, and each attribution model's
         attributed revenue over the same months, against the truth.
 
 Prints one line per fit; ``make bench`` runs ``samplers`` with the configured sampler and granularity.
+Every fit runs its chains one after the other (``cores=1``), so CPU time is close to the wall time of an
+idle machine.
 """
 
 from __future__ import annotations
@@ -86,20 +91,25 @@ def last_months_by_channel(outcome: model.FitOutcome, period_days: int, months: 
 def samplers(args: argparse.Namespace) -> None:
     daily, truth = synthetic()
     months = sorted(set(daily["period_start"].dt.strftime("%Y-%m")))[-13:-1]
-    for granularity in args.granularity:
+    configured = config().incrementality
+    for granularity in [configured.granularity if g == "configured" else g for g in args.granularity]:
         data = to_inputs(daily, granularity)
-        for sampler in args.samplers:
-            settings = IncrementalitySettings(granularity=granularity, sampler=sampler, holdout_weeks=0)
-            started = time.perf_counter()
+        for sampler in [configured.sampler if s == "configured" else s for s in args.samplers]:
+            settings = IncrementalitySettings.model_validate(
+                {**configured.model_dump(), "granularity": granularity, "sampler": sampler, "holdout_weeks": 0}
+            )
+            started, cpu_started = time.perf_counter(), time.process_time()
             outcome = model.fit(data, settings, use_lift_tests=False)
-            seconds = time.perf_counter() - started
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
             estimate = last_months_by_channel(outcome, data.period_days, months).mean(axis=0)
             planted = truth[truth.index.strftime("%Y-%m").isin(months)].sum()
             errors = {c: estimate[i] / planted[c] - 1 for i, c in enumerate(outcome.channels)}
             d = outcome.diagnostics
             print(
                 f"{granularity:4s} {sampler:8s} rows {len(data.frame):4d} channels {len(outcome.channels)} "
-                f"fit {seconds:6.1f} s  max r_hat {d['max_r_hat']:.4f}  divergences {d['divergences']:3d}  "
+                f"chains {settings.chains} x {settings.draws} draws (+{settings.tune} tune)  "
+                f"fit {seconds:6.1f} s wall, {cpu_seconds:6.1f} s CPU  "
+                f"max r_hat {d['max_r_hat']:.4f}  divergences {d['divergences']:3d}  "
                 f"min ESS {d['min_ess_bulk']:.0f}  max |error| {max(abs(e) for e in errors.values()):.1%}  "
                 + " ".join(f"{c} {e:+.1%}" for c, e in errors.items()),
                 flush=True,
@@ -120,16 +130,18 @@ def accuracy(args: argparse.Namespace) -> None:
         ).df()
         settings = config().incrementality
         data = mmm_inputs.read_inputs(connection, args.granularity, settings.conversion_types)
-    settings = settings.model_copy(update={"granularity": args.granularity, "sampler": args.sampler})
-    started = time.perf_counter()
+    sampler = args.sampler or settings.sampler
+    settings = settings.model_copy(update={"granularity": args.granularity, "sampler": sampler})
+    started, cpu_started = time.perf_counter(), time.process_time()
     outcome = model.fit(data, settings, use_lift_tests=not args.no_lift_tests)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     draws = last_months_by_channel(outcome, data.period_days, months)
     low, high = np.quantile(draws, [0.05, 0.95], axis=0)
     d = outcome.diagnostics
     label = f"MMM {args.granularity} {'without' if args.no_lift_tests else 'with'} lift tests"
     print(
-        f"{label}: fit {seconds:.0f} s, max r_hat {d['max_r_hat']:.4f}, divergences {d['divergences']}, "
+        f"{label} ({sampler}, {settings.chains} x {settings.draws} draws): fit {seconds:.0f} s wall, "
+        f"{cpu_seconds:.0f} s CPU, max r_hat {d['max_r_hat']:.4f}, divergences {d['divergences']}, "
         f"holdout MAPE {d['mape_holdout']:.1%}; months {months[0]}..{months[-1]}"
     )
     covered = 0
@@ -161,7 +173,7 @@ def main() -> None:
     scoring.add_argument("--warehouse", required=True)
     scoring.add_argument("--landing", required=True)
     scoring.add_argument("--granularity", default="week", choices=["week", "day"])
-    scoring.add_argument("--sampler", default="pymc", choices=["pymc", "nutpie", "numpyro"])
+    scoring.add_argument("--sampler", choices=["pymc", "nutpie", "numpyro"], help="default: the configured one")
     scoring.add_argument("--no-lift-tests", action="store_true")
     args = parser.parse_args()
     samplers(args) if args.command == "samplers" else accuracy(args)
