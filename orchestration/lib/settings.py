@@ -283,7 +283,8 @@ class IncrementalitySettings(_Section):
     """The marketing-mix model (MMM): inputs, model, sampler and when it refits."""
 
     enabled: bool = True  # False: the MMM assets write empty tables and say so (never a failed run)
-    granularity: Literal["week", "day"] = "week"  # chosen by measured accuracy (bench/bench_mmm.py)
+    # Chosen by measured accuracy and time (bench/bench_mmm.py accuracy; figures in config/roi.yml and README).
+    granularity: Literal["week", "day"] = "week"
     # Conversion types whose revenue is the KPI; empty = every conversion.
     conversion_types: tuple[str, ...] = ()
     saturation: Literal["hill", "logistic"] = "hill"
