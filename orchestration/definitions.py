@@ -30,7 +30,11 @@ defs = dg.Definitions.merge(
     alerts.defs(),
     # The landing-zone inventory too: an unrecognised or linked path holds the snapshot back (defs/ingest).
     publish.defs(
-        upstream=dbt.mart_keys() + incrementality.table_keys() + optimisation.mart_keys() + [LANDING_ZONE_KEY]
+        upstream=dbt.mart_keys()
+        + attribution.mart_keys()
+        + incrementality.table_keys()
+        + optimisation.mart_keys()
+        + [LANDING_ZONE_KEY]
     ),
     pipeline.defs(),
     # One process per run: DuckDB admits a single writer, so steps take turns on the file.

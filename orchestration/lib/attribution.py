@@ -904,7 +904,7 @@ def _poisson_one_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np
 
 
 # ---------------------------------------------------------------------------
-# Glue for the dbt Python models (dbt_project/models/intermediate/attribution/*.py)
+# Glue for the attribution solver assets (orchestration/defs/attribution/assets.py)
 # ---------------------------------------------------------------------------
 
 PATH_SEPARATOR = " > "

@@ -41,6 +41,9 @@ CODE_TESTS = "tag:macro_self_test test_type:unit"
 # The budget-scenario marts read the tables the optimiser writes, and the optimiser reads marts built here:
 # they are their own dbt invocation after it (defs/optimisation/marts.py), not part of this one.
 OPTIMISATION_MODELS = "path:models/staging/optimisation path:models/marts/optimisation"
+# The models over the attribution solvers' tables (source `attribution`, written by Dagster assets from
+# aggregates of this build) are their own dbt invocations after them (defs/attribution/marts.py).
+ATTRIBUTION_SOLVER_MODELS = "source:attribution+"
 
 
 class RoiDbtTranslator(DagsterDbtTranslator):
@@ -119,7 +122,7 @@ def _keep_partial_parse_state(invocation_target: Path) -> None:
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    exclude=f"{CODE_TESTS} {OPTIMISATION_MODELS}",
+    exclude=f"{CODE_TESTS} {OPTIMISATION_MODELS} {ATTRIBUTION_SOLVER_MODELS}",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build (run + test) the selected dbt models with the settings from the config file."""

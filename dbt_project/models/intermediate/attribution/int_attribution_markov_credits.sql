@@ -1,0 +1,11 @@
+{{ config(materialized='view') }}
+
+with
+
+markov_credits as (
+
+    select * from {{ ref('stg_attribution__markov_credits') }}
+
+)
+
+select * from markov_credits

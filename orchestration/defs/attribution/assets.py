@@ -1,0 +1,184 @@
+"""The attribution solvers as Dagster assets (group ``attribution``), outside dbt.
+
+The Markov/Shapley weights, the conversion-level Markov credit fit and the ROI bootstrap are numpy and
+scipy work on small aggregates. They used to be dbt Python models, which only dbt-duckdb runs in
+process (dbt-spark runs Python models only through Databricks): as assets they leave the dbt project
+plain SQL, buildable on any adapter. Each reads the aggregates it needs with SQL (distinct paths and
+channel sets, conversion x channel rows, per-group contributions: dbt models of the main build),
+solves them with ``orchestration/lib/attribution.py`` and replaces its table in schema
+``attribution``, which dbt reads as a source (``models/staging/attribution``). The dbt models
+downstream are built after them, in their own invocations (``defs/attribution/marts.py``):
+
+    main dbt build -> channel_weights -> markov_credits -> dbt credit models
+                   -> roi_bootstrap_intervals -> dbt ROI models
+
+Inputs are read in a fixed order, as the dbt Python models did: the solves add floating-point numbers,
+and the same inputs in another order could differ in the last bits, making two builds disagree.
+"""
+
+from collections.abc import Mapping
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from orchestration.defs.resources import Warehouse
+from orchestration.lib import attribution
+from orchestration.lib.settings import dbt_vars
+from orchestration.lib.sql import quote_identifier
+
+SCHEMA = "attribution"
+GROUP = "attribution"
+
+CHANNEL_WEIGHTS = dg.AssetKey([SCHEMA, "channel_weights"])
+MARKOV_CREDITS = dg.AssetKey([SCHEMA, "markov_credits"])
+ROI_BOOTSTRAP_INTERVALS = dg.AssetKey([SCHEMA, "roi_bootstrap_intervals"])
+
+PATHS = dg.AssetKey(["intermediate", "int_attribution_paths"])
+CHANNEL_SETS = dg.AssetKey(["intermediate", "int_attribution_channel_sets"])
+CONVERSION_CHANNELS = dg.AssetKey(["intermediate", "int_attribution_conversion_channels"])
+ROI_GROUPS = dg.AssetKey(["intermediate", "int_roi_groups"])
+ROI_CONTRIBUTIONS = dg.AssetKey(["intermediate", "int_roi_bootstrap_contributions"])
+
+# Column types of each table, as the dbt Python models wrote them (DuckDB types).
+COLUMNS: dict[dg.AssetKey, dict[str, str]] = {
+    CHANNEL_WEIGHTS: {
+        "attribution_model": "varchar",
+        "channel": "varchar",
+        **{column: "double" for column in attribution.CHANNEL_WEIGHT_COLUMNS[2:]},
+    },
+    MARKOV_CREDITS: {
+        "conversion_id": "varchar",
+        "channel": "varchar",
+        "credit": "double",
+        "fit_iterations": "bigint",
+        "fit_max_gap": "double",
+        "is_fit_converged": "boolean",
+        "is_revenue_fitted": "boolean",
+    },
+    ROI_BOOTSTRAP_INTERVALS: {
+        "roi_grain": "varchar",
+        "attribution_model": "varchar",
+        "channel": "varchar",
+        "platform": "varchar",
+        "campaign_id": "varchar",
+        "period": "varchar",
+        "roi_ci_low": "double",
+        "roi_ci_high": "double",
+        "roas_ci_low": "double",
+        "roas_ci_high": "double",
+        "bootstrap_resamples": "bigint",
+        "confidence_level": "double",
+    },
+}
+
+PATHS_SQL = "select * from intermediate.int_attribution_paths order by channel_path"
+CHANNEL_SETS_SQL = "select * from intermediate.int_attribution_channel_sets order by channel_set"
+CONVERSION_CHANNELS_SQL = (
+    "select * from intermediate.int_attribution_conversion_channels order by conversion_id, channel"
+)
+WEIGHTS_SQL = "select * from attribution.channel_weights order by attribution_model, channel"
+ROI_GROUPS_SQL = "select * from intermediate.int_roi_groups"
+ROI_CONTRIBUTIONS_SQL = "select * from intermediate.int_roi_bootstrap_contributions"
+
+
+def replace_table(connection: duckdb.DuckDBPyConnection, key: dg.AssetKey, frame: pd.DataFrame) -> int:
+    """Replace the asset's table with ``frame`` (its declared columns and types) in one transaction."""
+    columns = COLUMNS[key]
+    schema, table = (quote_identifier(part) for part in key.path)
+    definition = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns.items())
+    names = ", ".join(quote_identifier(name) for name in columns)
+    connection.execute(f"create schema if not exists {schema}")
+    connection.execute("begin transaction")
+    try:
+        connection.execute(f"create or replace table {schema}.{table} ({definition})")
+        connection.register("incoming", frame.reindex(columns=list(columns)))
+        connection.execute(f"insert into {schema}.{table} select {names} from incoming")  # noqa: S608 - fixed names
+        connection.unregister("incoming")
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+    return len(frame)
+
+
+def _materialized(key: dg.AssetKey, rows: int, extra: Mapping[str, object] | None = None) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        asset_key=key,
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn(name=name, type=kind) for name, kind in COLUMNS[key].items()]
+            ),
+            **(extra or {}),
+        },
+    )
+
+
+@dg.asset(
+    key=CHANNEL_WEIGHTS,
+    deps=[PATHS, CHANNEL_SETS],
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    description=(
+        "Markov removal effects (first order, second order for comparison, value-weighted) and exact Shapley "
+        "values per channel, solved from the distinct channel paths and channel sets "
+        "(`lib/attribution.py: channel_weights`)."
+    ),
+)
+def channel_weights(warehouse: Warehouse) -> dg.MaterializeResult:
+    with warehouse.connect() as connection:
+        paths = connection.execute(PATHS_SQL).df()
+        channel_sets = connection.execute(CHANNEL_SETS_SQL).df()
+        weights = attribution.channel_weights(paths, channel_sets)
+        rows = replace_table(connection, CHANNEL_WEIGHTS, weights)
+    return _materialized(CHANNEL_WEIGHTS, rows, {"paths": len(paths), "channel_sets": len(channel_sets)})
+
+
+@dg.asset(
+    key=MARKOV_CREDITS,
+    deps=[CONVERSION_CHANNELS, CHANNEL_WEIGHTS],
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    description=(
+        "Each conversion's Markov credit per distinct channel of its journey, fitted (iterative proportional "
+        "fitting) so that channel totals are the removal-effect totals (`lib/attribution.py: "
+        "markov_conversion_credits`)."
+    ),
+)
+def markov_credits(warehouse: Warehouse) -> dg.MaterializeResult:
+    with warehouse.connect() as connection:
+        conversion_channels = connection.execute(CONVERSION_CHANNELS_SQL).df()
+        weights = connection.execute(WEIGHTS_SQL).df()
+        credits = attribution.markov_conversion_credits(conversion_channels, weights)
+        rows = replace_table(connection, MARKOV_CREDITS, credits)
+    converged = bool(credits["is_fit_converged"].all()) if rows else True
+    return _materialized(MARKOV_CREDITS, rows, {"is_fit_converged": converged})
+
+
+@dg.asset(
+    key=ROI_BOOTSTRAP_INTERVALS,
+    deps=[ROI_GROUPS, ROI_CONTRIBUTIONS],
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    description=(
+        "Bootstrap intervals of ROI and ROAS per model x channel x month and model x campaign x month: journeys "
+        "resampled with Poisson(1) weights, seeded (`lib/attribution.py: roi_intervals`)."
+    ),
+)
+def roi_bootstrap_intervals(warehouse: Warehouse) -> dg.MaterializeResult:
+    variables = dbt_vars()
+    resamples = int(variables["bootstrap_resamples"])
+    with warehouse.connect() as connection:
+        groups = connection.execute(ROI_GROUPS_SQL).df()
+        # numbers only: fetched as numpy arrays, no per-row Python objects
+        contributions = pd.DataFrame(connection.execute(ROI_CONTRIBUTIONS_SQL).fetchnumpy())
+        intervals = attribution.roi_intervals(
+            contributions,
+            groups,
+            resamples=resamples,
+            level=float(variables["bootstrap_confidence_level"]),
+            seed=int(variables["bootstrap_random_seed"]),
+        )
+        rows = replace_table(connection, ROI_BOOTSTRAP_INTERVALS, intervals)
+    return _materialized(ROI_BOOTSTRAP_INTERVALS, rows, {"resamples": resamples, "contributions": len(contributions)})
