@@ -5,8 +5,9 @@
     the conversion's summed credit in the group and its FULL revenue and
     margin in the reporting currency (attributed = credit x value). Channel
     groups take every credit of the channel, campaign groups the credits of
-    the campaign's paid touches. A view: the Python model reads it once and
-    DuckDB aggregates the touch-level fact while it does.
+    the campaign's paid touches. A view: the Dagster asset
+    attribution/roi_bootstrap_intervals reads it once and DuckDB aggregates
+    the touch-level fact while it does.
 #}
 
 with
