@@ -231,7 +231,12 @@ def main(argv: list[str] | None = None) -> int:
             print(run.stdout[-6000:])
             return run.returncode
         steps = json.loads(timings.read_text())
-        print(f"  full pipeline: {steps['run_seconds']:.1f} s (dbt step {steps['steps'].get('dbt_models', 0):.1f} s)")
+        dbt_seconds = sum(seconds for step, seconds in steps["steps"].items() if step.startswith("dbt_"))
+        solver_seconds = sum(seconds for step, seconds in steps["steps"].items() if step.startswith("attribution__"))
+        print(
+            f"  full pipeline: {steps['run_seconds']:.1f} s (dbt steps {dbt_seconds:.1f} s, "
+            f"attribution solver assets {solver_seconds:.1f} s)"
+        )
 
     # 1. What attribution adds: dbt builds with and without it, alternating, on a copy of the warehouse.
     scratch = workdir / "scratch.duckdb"
