@@ -97,7 +97,7 @@ shapley_credits as (
         platform,
         campaign_id,
         cast(
-            1.0 / channel_count / channel_touch_count as {{ type_double() }}
+            {{ roi_divide(1, 'channel_count') }} / channel_touch_count as {{ type_double() }}
         ) as credit
     from shapley_touch_shares
 
