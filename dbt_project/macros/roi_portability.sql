@@ -48,3 +48,12 @@
 {% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
     timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
+
+{#
+    The materialization of a model that is a view on DuckDB (a solver's input, a mart over the MMM's
+    tables read at query time). On Spark it is a table in the lake: the DuckDB warehouse reads Spark's
+    models through their Parquet, and a Spark view has none.
+#}
+{% macro roi_view_materialization() -%}
+    {{ return('table' if target.type == 'spark' else 'view') }}
+{%- endmacro %}

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -123,6 +124,32 @@ def manifest_sources(manifest: Mapping) -> list[tuple[str, str]]:
     )
 
 
+@contextmanager
+def around_dbt(warehouse: Path, lake: str, manifest: Mapping) -> Iterator[None]:
+    """Prepare a dbt invocation on Spark in this process (the pipeline's dbt assets), views after it.
+
+    Exports the Dagster-written sources, sets the environment the spark target and the on-run-start hook
+    read (dagster-dbt starts dbt with this process's environment), and after dbt, whether it succeeded or
+    not, points the warehouse's views at what Spark wrote.
+    """
+    with duckdb.connect(str(warehouse)) as connection:
+        exported = export_sources(connection, lake, manifest_sources(manifest))
+    exported += [f"raw.{table}" for table in published_raw_tables(lake)]
+    spark_dir(warehouse).mkdir(parents=True, exist_ok=True)
+    previous = {name: os.environ.get(name) for name in ("ROI_LAKE", "ROI_SPARK_DIR", "ROI_LAKE_SOURCES")}
+    os.environ.update(dbt_environment(lake, warehouse, exported))
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        with duckdb.connect(str(warehouse)) as connection:
+            attach_lake_tables(connection, lake_tables(lake))
+
+
 def build(
     warehouse: Path,
     lake: str,
@@ -137,19 +164,13 @@ def build(
     ``dbt_arguments`` is the command and its options (``["build", "--vars", …]``). The warehouse is
     opened only before and after dbt, never while Spark runs.
     """
-    with duckdb.connect(str(warehouse)) as connection:
-        exported = export_sources(connection, lake, manifest_sources(manifest))
-    exported += [f"raw.{table}" for table in published_raw_tables(lake)]
-    environment = {**os.environ, **dbt_environment(lake, warehouse, exported)}
-    spark_dir(warehouse).mkdir(parents=True, exist_ok=True)
-    completed = subprocess.run(
-        [str(dbt_executable), *dbt_arguments, "--target", "spark", "--project-dir", str(project_dir)],
-        env={**environment, "DBT_PROFILES_DIR": str(project_dir)},
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    with duckdb.connect(str(warehouse)) as connection:
-        attach_lake_tables(connection, lake_tables(lake))
+    with around_dbt(warehouse, lake, manifest):
+        completed = subprocess.run(
+            [str(dbt_executable), *dbt_arguments, "--target", "spark", "--project-dir", str(project_dir)],
+            env={**os.environ, "DBT_PROFILES_DIR": str(project_dir)},
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     return completed

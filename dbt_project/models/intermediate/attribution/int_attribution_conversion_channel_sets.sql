@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Each conversion with a touch in its window and the SET of its journey's
     distinct channels, in alphabetical order, joined with ' + ': how the

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     The distinct channel paths of ALL journeys with how many converted and
     how many did not, and the revenue of the converting ones (reporting

@@ -6,7 +6,7 @@
     invoice is expected until the month closes.
 #}
 
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 
 with
 
