@@ -32,7 +32,7 @@ test-slow: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.y
 
 .PHONY: run test test-slow ui bench lint format sample clean install manifest chromium
 
-run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+run: $(INSTALLED) $(if $(filter spark,$(ROI_ENGINE)),$(SPARK_INSTALLED)) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.cli run $(ARGS)
 
 test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
