@@ -38,6 +38,13 @@
                 {%- call statement('create_' ~ source.schema ~ '_' ~ source.identifier) -%}
                     create table {{ source.schema }}.{{ source.identifier }} using parquet location '{{ location }}'
                 {%- endcall -%}
+                {%- if source.schema == 'raw' -%}
+                    {#- The raw folders are partitioned (load_id=...): the metastore lists the partitions
+                        only once recovered; without this a table registered again read as empty. -#}
+                    {%- call statement('recover_' ~ source.schema ~ '_' ~ source.identifier) -%}
+                        msck repair table {{ source.schema }}.{{ source.identifier }}
+                    {%- endcall -%}
+                {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
