@@ -12,6 +12,8 @@ PYTHON ?= $(firstword $(foreach candidate,python3.12 $(sort $(wildcard $(HOME)/.
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The optional Spark engine's packages (make install-spark)
+SPARK_INSTALLED := $(VENV)/.installed-spark
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) \
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
@@ -25,12 +27,12 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONUNBUFFERED := 1
 
-test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
+test-slow: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 	$(BIN)/pytest -m slow
 
 .PHONY: run test test-slow ui bench lint format sample clean install manifest chromium
 
-run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+run: $(INSTALLED) $(if $(filter spark,$(ROI_ENGINE)),$(SPARK_INSTALLED)) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.cli run $(ARGS)
 
 test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
@@ -66,6 +68,14 @@ sample: $(INSTALLED)
 	$(BIN)/python seeds/generate.py --out seeds/sample
 
 install: $(INSTALLED)
+
+# The optional Spark engine (ROI_ENGINE=spark): dbt-spark and PySpark on top of the default lock; needs Java 17+.
+.PHONY: install-spark
+install-spark: $(SPARK_INSTALLED)
+
+$(SPARK_INSTALLED): $(INSTALLED) requirements-spark.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-spark.lock
+	touch $@
 
 # Headless Chromium renders the executive report in the tests (Debian's package; no download at test time).
 chromium:

@@ -27,3 +27,15 @@
         interval 1 day
     )) as date) as date_day
 {%- endmacro %}
+
+{#- Spark: `with recursive` needs Spark 4 and a recursion limit; a generated array is one step on every
+    version. `sequence` refuses a start after the end, hence the empty array (no rows, as above). -#}
+{% macro spark__day_spine(start_date, end_date) -%}
+    select explode(
+        case
+            when cast({{ end_date }} as date) >= cast({{ start_date }} as date)
+                then sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)
+            else cast(array() as array<date>)
+        end
+    ) as date_day
+{%- endmacro %}

@@ -16,6 +16,11 @@
     double
 {%- endmacro %}
 
+{#- Spark has no `double precision`. -#}
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
 {#
     An order-independent sum of a double expression, as a double. DuckDB adds
     doubles in whatever order its threads finish, so a plain sum can differ

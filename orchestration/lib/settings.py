@@ -22,8 +22,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "roi.yml"
-# The dbt target every invocation names, so `dbt parse` and the run's `dbt build` share partial parsing.
-DBT_TARGET = "dev"
+# The engine dbt builds on: `duckdb` (the default) or `spark` (ROI_ENGINE; `make install-spark` first).
+ENGINES = ("duckdb", "spark")
+ENGINE = os.environ.get("ROI_ENGINE", "duckdb").strip().lower() or "duckdb"
+if ENGINE not in ENGINES:
+    raise ValueError(f"ROI_ENGINE={ENGINE!r}: expected one of {', '.join(ENGINES)}")
+# The dbt target every invocation names, so `dbt parse` and the run's `dbt build` share partial parsing:
+# profiles.yml `dev` (DuckDB) or `spark`.
+DBT_TARGET = "spark" if ENGINE == "spark" else "dev"
 
 
 class _Section(BaseModel):

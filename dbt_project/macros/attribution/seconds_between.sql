@@ -16,3 +16,14 @@
 {% macro duckdb__seconds_between(start_timestamp, end_timestamp) -%}
     (epoch({{ end_timestamp }}) - epoch({{ start_timestamp }}))
 {%- endmacro %}
+
+{#- Spark: whole microseconds between the two instants (`datediff` in seconds truncates), as a double. -#}
+{% macro spark__seconds_between(start_timestamp, end_timestamp) -%}
+    (
+        cast(
+            unix_micros(cast({{ end_timestamp }} as timestamp_ltz))
+            - unix_micros(cast({{ start_timestamp }} as timestamp_ltz))
+            as double
+        ) / 1000000
+    )
+{%- endmacro %}

@@ -10,3 +10,8 @@
 {% macro default__day_of_week(date_expression) -%}
     cast(extract(dow from {{ date_expression }}) as integer)
 {%- endmacro %}
+
+{#- Spark's `dayofweek` (and `extract(dow ...)`) count 1 = Sunday ... 7 = Saturday. -#}
+{% macro spark__day_of_week(date_expression) -%}
+    cast(dayofweek({{ date_expression }}) - 1 as integer)
+{%- endmacro %}

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from packaging import version
 
 from orchestration.lib import checks, dbt_tests, profiling
 from orchestration.lib.failpoints import failpoint
-from orchestration.lib.settings import DBT_PROJECT_DIR, DBT_TARGET, dbt_vars, warehouse_path
+from orchestration.lib.settings import DBT_PROJECT_DIR, DBT_TARGET, ENGINE, dbt_vars, lake_location, warehouse_path
 from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect
 
@@ -118,6 +119,15 @@ def _keep_partial_parse_state(invocation_target: Path) -> None:
     os.replace(temporary, destination)
 
 
+def _engine_around_dbt() -> AbstractContextManager[None]:
+    if ENGINE != "spark":
+        return nullcontext()
+    from orchestration.lib import spark_engine  # only the Spark engine needs it
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    return spark_engine.around_dbt(warehouse_path(), lake_location(), manifest)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -137,17 +147,20 @@ def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
     test results to be described with dbt's own words for what it found
     (``run_results.json``) and recorded in ``audit.dq_results``.
     """
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars())], context=context, raise_on_error=False)
     outputs: list[dg.Output] = []
     test_results: list[dg.AssetCheckResult] = []
-    for event in invocation.stream():
-        if isinstance(event, dg.Output):
-            outputs.append(event)
-            failpoint("dbt:after_first_model")
-        elif isinstance(event, dg.AssetCheckResult):
-            test_results.append(event)
-        else:
-            yield event
+    # On Spark (ROI_ENGINE=spark) the lake's sources are prepared before dbt and the warehouse's views
+    # over the models' Parquet made after it (lib/spark_engine.py); on DuckDB nothing surrounds dbt.
+    with _engine_around_dbt():
+        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars())], context=context, raise_on_error=False)
+        for event in invocation.stream():
+            if isinstance(event, dg.Output):
+                outputs.append(event)
+                failpoint("dbt:after_first_model")
+            elif isinstance(event, dg.AssetCheckResult):
+                test_results.append(event)
+            else:
+                yield event
     counts = _table_row_counts([context.asset_key_for_output(output.output_name) for output in outputs])
     for output in outputs:
         count = counts.get(context.asset_key_for_output(output.output_name))

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     The distinct channel SETS of converting journeys with how many conversions
     had exactly that set: the coalition counts the Shapley model

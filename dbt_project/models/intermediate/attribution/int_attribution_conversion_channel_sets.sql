@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Each conversion with a touch in its window and the SET of its journey's
     distinct channels, in alphabetical order, joined with ' + ': how the
@@ -27,7 +27,7 @@ conversion_channel_sets as (
 
     select
         conversion_id,
-        {{ dbt.listagg('channel', "' + '", 'order by channel') }} as channel_set,
+        {{ roi_listagg('channel', "' + '", ['channel']) }} as channel_set,
         count(*) as channel_count
     from conversion_channels
     group by conversion_id

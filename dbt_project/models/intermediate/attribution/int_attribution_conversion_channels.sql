@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     One row per conversion with a touch in its window x distinct channel of
     its journey, with the conversion's revenue in the reporting currency (0

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     The distinct channel paths of ALL journeys with how many converted and
     how many did not, and the revenue of the converting ones (reporting
@@ -39,7 +39,7 @@ converting_journey_paths as (
 
     select
         conversion_id,
-        {{ dbt.listagg('channel', "' > '", 'order by touch_number') }} as channel_path,
+        {{ roi_listagg('channel', "' > '", ['touch_number']) }} as channel_path,
         count(*) as path_length
     from journey_touches
     group by conversion_id
@@ -116,9 +116,7 @@ non_converting_journeys as (
     select
         visitor_id,
         journey_number,
-        {{ dbt.listagg(
-            'channel', "' > '", 'order by occurred_at, touchpoint_id'
-        ) }} as channel_path,
+        {{ roi_listagg('channel', "' > '", ['occurred_at', 'touchpoint_id']) }} as channel_path,
         count(*) as path_length
     from touches_in_no_window_numbered
     group by visitor_id, journey_number

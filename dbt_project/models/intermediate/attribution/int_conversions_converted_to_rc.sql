@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Every conversion with its revenue and gross margin in the reporting
     currency, at the rate of its conversion date (UTC) from

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Spend in the reporting currency per campaign and month (`YYYY-MM` of
     spend_date), with the campaign's channel: what the ROI marts and their

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Every opportunity snapshot with its amount in the reporting currency, at
     the rate of the snapshot's day (updated_at, UTC) from int_fx_rates_as_of,

@@ -89,7 +89,7 @@ opportunity_channel_credits as (
                 then
                     opportunity_channels.credit_share
                     / opportunity_channel_totals.credit_share_total
-            else 1.0 / opportunity_channel_totals.channel_count
+            else {{ roi_divide(1, 'opportunity_channel_totals.channel_count') }}
         end as markov_channel_credit
     from opportunity_channels
     inner join opportunity_channel_totals
@@ -114,7 +114,7 @@ touch_credits_data_driven as (
                 {% if attribution_model == 'markov' -%}
                     opportunity_channel_credits.markov_channel_credit
                 {%- else -%}
-                    1.0 / opportunity_channel_credits.channel_count
+                    {{ roi_divide(1, 'opportunity_channel_credits.channel_count') }}
                 {%- endif %}
                 / channel_touch_counts.channel_touch_count as {{ type_double() }}
             ) as credit

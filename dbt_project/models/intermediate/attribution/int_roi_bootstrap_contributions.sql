@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     What the ROI bootstrap (the asset attribution/roi_bootstrap_intervals)
     resamples, in numbers only: one row per conversion x ROI group with spend

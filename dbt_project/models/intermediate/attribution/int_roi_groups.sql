@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     The ROI groups that get a bootstrap interval: every attribution model x
     channel x month (roi_grain `channel`) and model x campaign x month

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     The data-driven models' touch rows before the Markov fit, so that they
     exist in the first dbt invocation, before the attribution solvers run
@@ -85,7 +85,7 @@ shapley_credits as (
         campaign_id,
         channel_touch_count,
         cast(
-            1.0 / channel_count / channel_touch_count as {{ type_double() }}
+            {{ roi_divide(1, 'channel_count') }} / channel_touch_count as {{ type_double() }}
         ) as credit
     from shapley_touch_shares
 

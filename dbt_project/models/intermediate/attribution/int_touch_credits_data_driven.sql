@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Credits of the two data-driven models, in the same shape as the
     rule-based ones (conversion x touch x model, each conversion's credits

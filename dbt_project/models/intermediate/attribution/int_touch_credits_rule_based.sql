@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Credits of the five rule-based models, one row per conversion x touch x
     model, each conversion's credits summing to 1 (data contract):

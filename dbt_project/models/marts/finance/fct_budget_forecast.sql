@@ -129,11 +129,11 @@ budget_forecast as (
         ) as projected_variance_rc,
         cast(
             (current_forecasts.projected_spend_rc - horizon_budgets.budget_rc)
-            / nullif(horizon_budgets.budget_rc, 0) as double precision
+            / nullif(horizon_budgets.budget_rc, 0) as {{ type_double() }}
         ) as projected_variance_pct,
         cast(coalesce(backtest_errors.backtest_points, 0) as integer) as backtest_points,
-        cast(backtest_errors.mape as double precision) as backtest_mape,
-        cast(backtest_errors.run_rate_mape as double precision) as backtest_run_rate_mape
+        cast(backtest_errors.mape as {{ type_double() }}) as backtest_mape,
+        cast(backtest_errors.run_rate_mape as {{ type_double() }}) as backtest_run_rate_mape
     from current_forecasts
     left join horizon_budgets
         on

@@ -465,7 +465,7 @@ budget_pacing as (
         cast(projected_spend_rc as decimal(38, 6)) as projected_spend_rc,
         cast(run_rate_projected_spend_rc as decimal(38, 6)) as run_rate_projected_spend_rc,
         cast(projected_variance_rc as decimal(38, 6)) as projected_variance_rc,
-        cast(projected_variance_pct as double precision) as projected_variance_pct,
+        cast(projected_variance_pct as {{ type_double() }}) as projected_variance_pct,
         case
             when budget_rc = 0
                 then case when projected_spend_rc > 0 then 'over' else 'on_track' end

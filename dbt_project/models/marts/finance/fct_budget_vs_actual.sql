@@ -267,11 +267,11 @@ budget_vs_actual as (
         cast(actual_rc as decimal(38, 12)) as actual_rc,
         actual_source,
         cast(actual_rc - budget_rc as decimal(38, 12)) as variance_rc,
-        cast((actual_rc - budget_rc) / nullif(budget_rc, 0) as double precision) as variance_pct,
+        cast((actual_rc - budget_rc) / nullif(budget_rc, 0) as {{ type_double() }}) as variance_pct,
         actual_rc > budget_rc as is_over_budget,
         cast(
             (platform_actual_rc - booked_actual_rc) / nullif(booked_actual_rc, 0)
-            as double precision
+            as {{ type_double() }}
         ) as platform_vs_booked_pct,
         case
             when is_closed

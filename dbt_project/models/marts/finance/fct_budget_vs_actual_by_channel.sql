@@ -189,7 +189,7 @@ rollups as (
         cast(booked_actual_rc as decimal(38, 12)) as booked_actual_rc,
         cast(actual_rc as decimal(38, 12)) as actual_rc,
         cast(actual_rc - budget_rc as decimal(38, 12)) as variance_rc,
-        cast((actual_rc - budget_rc) / nullif(budget_rc, 0) as double precision) as variance_pct,
+        cast((actual_rc - budget_rc) / nullif(budget_rc, 0) as {{ type_double() }}) as variance_pct,
         actual_rc > budget_rc as is_over_budget,
         cast(unbudgeted_rc as decimal(38, 12)) as unbudgeted_rc
     from rolled_up

@@ -80,11 +80,11 @@ backtest as (
         ) as projection_error_rc,
         cast(
             abs(checkpoints.projected_spend_rc - final_spend.final_spend_rc)
-            / nullif(final_spend.final_spend_rc, 0) as double precision
+            / nullif(final_spend.final_spend_rc, 0) as {{ type_double() }}
         ) as absolute_pct_error,
         cast(
             abs(checkpoints.run_rate_projected_spend_rc - final_spend.final_spend_rc)
-            / nullif(final_spend.final_spend_rc, 0) as double precision
+            / nullif(final_spend.final_spend_rc, 0) as {{ type_double() }}
         ) as run_rate_absolute_pct_error
     from checkpoints
     inner join final_spend
@@ -121,11 +121,11 @@ horizon_backtest as (
         cast(projected_spend_rc - coalesce(final_spend_rc, 0) as decimal(38, 6))
             as projection_error_rc,
         cast(
-            abs(projected_spend_rc - final_spend_rc) / nullif(final_spend_rc, 0) as double precision
+            abs(projected_spend_rc - final_spend_rc) / nullif(final_spend_rc, 0) as {{ type_double() }}
         ) as absolute_pct_error,
         cast(
             abs(run_rate_projected_spend_rc - final_spend_rc)
-            / nullif(final_spend_rc, 0) as double precision
+            / nullif(final_spend_rc, 0) as {{ type_double() }}
         ) as run_rate_absolute_pct_error,
         horizon,
         horizon_label

@@ -88,10 +88,10 @@ invoices_by_account_month as (
         sum(case when status = 'posted' then amount end) as invoiced_amount,
         count(case when status = 'posted' then 1 end) as posted_invoice_count,
         count(case when status = 'void' then 1 end) as void_invoice_count,
-        {{ dbt.listagg(
+        {{ roi_listagg(
             "case when status = 'posted' then invoice_id end",
             "', '",
-            "order by invoice_id"
+            ['invoice_id']
         ) }} as invoice_ids
     from vendor_invoices
     group by platform, platform_account_id, billing_period, currency

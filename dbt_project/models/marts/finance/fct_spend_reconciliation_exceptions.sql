@@ -6,7 +6,7 @@
     invoice is expected until the month closes.
 #}
 
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 
 with
 
@@ -28,13 +28,9 @@ exceptions as (
 exceptions_ranked as (
 
     select
-        row_number() over (
-            order by
-                abs(difference_rc) desc nulls last,
-                platform asc,
-                platform_account_id asc,
-                billing_period asc
-        ) as exception_rank,
+        {{ roi_row_number(
+            'order by abs(difference_rc) desc nulls last, platform asc, platform_account_id asc, billing_period asc'
+        ) }} as exception_rank,
         platform,
         platform_account_id,
         billing_period,

@@ -114,7 +114,7 @@ team_line_shares as (
                     / sum(coalesce(team_line_spend.spend_rc, 0)) over (
                         partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
                     )
-            else 1.0 / count(*) over (
+            else cast(1 as {{ type_double() }}) / count(*) over (
                 partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
             )
         end as team_share,
@@ -224,22 +224,22 @@ team_performance as (
         ) as variance_rc,
         cast(
             (coalesce(team_budgets.actual_rc, 0) - coalesce(team_budgets.budget_rc, 0))
-            / nullif(team_budgets.budget_rc, 0) as double precision
+            / nullif(team_budgets.budget_rc, 0) as {{ type_double() }}
         ) as variance_pct,
         cast(coalesce(team_spend.spend_rc, 0) as decimal(38, 12)) as spend_rc,
         cast(coalesce(team_unbudgeted.unbudgeted_rc, 0) as decimal(38, 12)) as unbudgeted_rc,
-        cast(coalesce(team_attribution.conversions, 0) as double precision) as conversions,
+        cast(coalesce(team_attribution.conversions, 0) as {{ type_double() }}) as conversions,
         cast(coalesce(team_attribution.attributed_revenue_rc, 0) as decimal(38, 6))
             as attributed_revenue_rc,
         cast(coalesce(team_attribution.attributed_margin_rc, 0) as decimal(38, 6))
             as attributed_margin_rc,
         cast(
             coalesce(team_attribution.attributed_revenue_rc, 0) / nullif(team_spend.spend_rc, 0)
-            as double precision
+            as {{ type_double() }}
         ) as roas,
         cast(
             (coalesce(team_attribution.attributed_margin_rc, 0) - team_spend.spend_rc)
-            / nullif(team_spend.spend_rc, 0) as double precision
+            / nullif(team_spend.spend_rc, 0) as {{ type_double() }}
         ) as roi
     from team_periods
     inner join periods

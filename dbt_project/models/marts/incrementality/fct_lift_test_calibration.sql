@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Each lift test against the current marketing-mix fit: the measured
     incremental revenue (reporting currency, with its interval) next to the

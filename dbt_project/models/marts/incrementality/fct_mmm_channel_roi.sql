@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Incremental ROI per channel as the marketing-mix model measures it, per
     month and fiscal year the current fit covers completely:

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     The current marketing-mix fit: its data window and granularity, how well
     it explains revenue (R², MAPE in sample and on the held-out final weeks),

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Each channel's steady-state response curve from the current fit: the
     incremental revenue per day a constant daily spend earns (credible

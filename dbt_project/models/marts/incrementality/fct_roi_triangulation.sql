@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=roi_view_materialization()) }}
 {#
     Three measurements of each channel's ROI side by side, per month and
     fiscal year the marketing-mix fit covers: every attribution model's ROI

@@ -1,0 +1,95 @@
+-- The portability macros (macros/roi_portability.sql and the spark__ versions), as dispatched: the same
+-- answers on every engine. roi_listagg keeps the order asked for (two keys, the second breaking the
+-- tie), skips NULLs and gives NULL for a group of NULLs; roi_divide divides in double precision;
+-- roi_row_number counts 1, 2, 3; day_of_week is 0 on a Sunday and 6 on a Saturday; dbt.dateadd keeps
+-- a timestamp's time of day to the fraction of a second (dbt-spark's own cut it to midnight) and gives
+-- midnight of the day for a date. On Spark the engine comparison builds these too
+-- (tests/integration/test_engine_comparison.py).
+with
+
+path_touches as (
+
+    select
+        journey,
+        channel,
+        touch_day,
+        touch_order
+    from (
+        values
+            (1, 'search', 2, 1),
+            (1, 'email', 1, 9),
+            (1, 'social', 2, 0),
+            (1, cast(null as {{ dbt.type_string() }}), 1, 5),
+            (2, cast(null as {{ dbt.type_string() }}), 1, 1)
+    ) as touches (journey, channel, touch_day, touch_order)  -- noqa: AL05
+
+),
+
+paths as (
+
+    select
+        journey,
+        {{ roi_listagg('channel', "' > '", ['touch_day', 'touch_order']) }} as channel_path
+    from path_touches
+    group by journey
+
+),
+
+numbered as (
+
+    select
+        channel,
+        {{ roi_row_number('order by touch_day, touch_order') }} as touch_number
+    from path_touches
+    where journey = 1
+
+),
+
+results as (
+
+    select
+        (select channel_path from paths where journey = 1) as ordered_path,
+        (select count(*) from paths where journey = 2 and channel_path is null) as null_paths,
+        {{ roi_divide(1, 3) }} as one_third,
+        (select sum(touch_number) from numbered) as touch_number_sum,
+        (select max(touch_number) from numbered) as last_touch_number,
+        {{ day_of_week("cast('2024-03-03' as date)") }} as sunday,
+        {{ day_of_week("cast('2024-03-09' as date)") }} as saturday,
+        cast({{ dbt.dateadd('day', -30, "cast('2025-03-01 10:15:30.25' as timestamp)") }} as timestamp)
+            as thirty_days_before,
+        cast({{ dbt.dateadd('day', 1, "cast('2024-02-28' as date)") }} as timestamp) as day_after
+
+),
+
+expectations as (
+
+    select
+        'roi_listagg orders by every key and skips NULLs' as expectation,
+        ordered_path = 'email > social > search' and null_paths = 1 as is_met
+    from results
+    union all
+    select
+        'roi_divide divides in double precision' as expectation,
+        abs(one_third - 0.333333333333333) < 1e-15 as is_met
+    from results
+    union all
+    select
+        'roi_row_number counts from 1' as expectation,
+        touch_number_sum = 10 and last_touch_number = 4 as is_met
+    from results
+    union all
+    select
+        'day_of_week: 0 = Sunday ... 6 = Saturday' as expectation,
+        sunday = 0 and saturday = 6 as is_met
+    from results
+    union all
+    select
+        'dateadd keeps the time of day and its fraction' as expectation,
+        thirty_days_before = cast('2025-01-30 10:15:30.25' as timestamp)
+        and day_after = cast('2024-02-29 00:00:00' as timestamp) as is_met
+    from results
+
+)
+
+select * from expectations
+where not is_met

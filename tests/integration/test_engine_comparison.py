@@ -1,0 +1,139 @@
+"""The same dbt project on Spark gives the same marts as on DuckDB, row by row.
+
+The shared build (``built``, DuckDB) is copied; the copy's dbt models are built again on local Spark
+(``ROI_ENGINE=spark``'s target: raw sources from the lake's Parquet, the Dagster-written solver and
+MMM tables exported to the lake, every table model written as Parquet in the lake) and the copy's
+DuckDB warehouse gets views over the marts' Parquet, the path every reader uses. Every mart is then
+compared with the DuckDB build: keys, strings, integers, dates, timestamps and decimals (money) exactly,
+doubles within 1e-9 relative. This pins the Spark side of each portability macro
+(dbt_project/macros/roi_portability.sql and the ``spark__`` versions): a scrambled path, a day of the
+week off by one, a timestamp cut to midnight, a seed's NULL read as 'None' or a decimal rounded would
+each change a mart row.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import shutil
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib import spark_engine
+from orchestration.lib.settings import DBT_PROJECT_DIR, dbt_vars
+from tests.integration.conftest import Pipeline, mart_rows
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None,
+        reason="the Spark engine is not installed (make install-spark)",
+    ),
+    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java 17 or later on PATH"),
+]
+
+RELATIVE_TOLERANCE = 1e-9
+
+
+def same_value(duckdb_value: object, spark_value: object) -> bool:
+    if isinstance(duckdb_value, float) and isinstance(spark_value, float):
+        if math.isnan(duckdb_value) or math.isnan(spark_value):
+            return math.isnan(duckdb_value) and math.isnan(spark_value)
+        return math.isclose(duckdb_value, spark_value, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-12)
+    if isinstance(duckdb_value, Decimal) or isinstance(spark_value, Decimal):
+        return Decimal(str(duckdb_value)) == Decimal(str(spark_value))
+    return duckdb_value == spark_value
+
+
+def test_same_value_compares_money_exactly_and_doubles_within_tolerance() -> None:
+    assert same_value(Decimal("1.10"), Decimal("1.1"))
+    assert not same_value(Decimal("1.000001"), Decimal("1.000002"))
+    assert same_value(1 / 3, 0.3333333333333333)
+    assert not same_value(1 / 3, 0.333333)
+    assert not same_value("a > b", "b > a")
+
+
+# Marts whose decimals are cast from doubles: DuckDB's cast keeps the double's binary noise in the last
+# places of decimal(38, 12) (16719.023358940002) where Spark's rounds it (16719.023358940000), and a
+# decimal(18, 6) rounded from a double can differ by one in the last place. The issue asks to fix the
+# cast (round the double to its significant digits before the decimal) rather than loosen the
+# comparison; until then these are expected to differ, and strict: a fixed one fails here until removed.
+DOUBLE_TO_DECIMAL_CASTS = {
+    "fct_attribution_credits",
+    "fct_budget_pacing",
+    "fct_channel_attribution",
+    "fct_pipeline_influence",
+    "fct_roi_by_campaign",
+    "fct_roi_by_channel",
+    "fct_team_budget_performance",
+}
+
+
+def _marts() -> list[str]:
+    manifest_path = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest_path.exists():
+        return []
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    return sorted(node["name"] for node in nodes if node["resource_type"] == "model" and node["schema"] == "marts")
+
+
+@pytest.fixture(scope="module")
+def spark_build(built: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+    """Every mart's rows on DuckDB (the shared build) and on Spark (a copy rebuilt by dbt on Spark)."""
+    on_duckdb = mart_rows(built.warehouse)
+    root = tmp_path_factory.mktemp("spark")
+    copy = built.copy_to(root / "pipeline")
+    lake = str(copy.root / "lake")
+    assert spark_engine.published_raw_tables(lake), "the DuckDB build published no raw table to the lake"
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    started = time.perf_counter()
+    completed = spark_engine.build(
+        copy.warehouse,
+        lake,
+        [
+            "build",
+            "--vars",
+            json.dumps(dbt_vars()),
+            "--exclude",
+            "resource_type:test",
+            "resource_type:unit_test",
+            "--target-path",
+            str(root / "dbt_target"),
+        ],
+        project_dir=DBT_PROJECT_DIR,
+        dbt_executable=Path(sys.executable).parent / "dbt",
+        manifest=manifest,
+    )
+    print(f"dbt build on Spark: {time.perf_counter() - started:.0f} s")
+    assert completed.returncode == 0, completed.stdout[-6000:]
+    return on_duckdb, mart_rows(copy.warehouse)
+
+
+@pytest.mark.parametrize(
+    "mart",
+    [
+        pytest.param(
+            mart,
+            marks=pytest.mark.xfail(strict=True, reason="a double cast to a decimal rounds differently")
+            if mart in DOUBLE_TO_DECIMAL_CASTS
+            else (),
+        )
+        for mart in _marts()
+    ],
+)
+def test_mart_is_the_same_on_spark(spark_build: tuple[dict, dict], mart: str) -> None:
+    on_duckdb, on_spark = spark_build
+    assert mart in on_duckdb, f"{mart} is not in the DuckDB warehouse"
+    assert mart in on_spark, f"{mart} is not in the lake Spark wrote"
+    duckdb_rows, spark_rows = on_duckdb[mart], on_spark[mart]
+    assert len(spark_rows) == len(duckdb_rows)
+    for duckdb_row, spark_row in zip(duckdb_rows, spark_rows, strict=True):
+        assert len(duckdb_row) == len(spark_row)
+        assert all(same_value(left, right) for left, right in zip(duckdb_row, spark_row, strict=True)), (
+            f"{mart}: DuckDB {duckdb_row} != Spark {spark_row}"
+        )
