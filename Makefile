@@ -27,10 +27,15 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONUNBUFFERED := 1
 
-test-slow: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(BIN)/pytest -m slow
+test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
+	$(BIN)/pytest -m 'slow and not spark'
 
-.PHONY: run test test-slow ui bench lint format sample clean install manifest chromium
+# The engine comparison (marker `spark`): installs the Spark extra, builds the sample on both engines.
+# Not part of .ci/run yet: see README "Running on Spark".
+test-spark: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/pytest -m spark
+
+.PHONY: run test test-slow test-spark ui bench lint format sample clean install manifest chromium
 
 run: $(INSTALLED) $(if $(filter spark,$(ROI_ENGINE)),$(SPARK_INSTALLED)) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.cli run $(ARGS)

@@ -30,6 +30,7 @@ from tests.integration.conftest import Pipeline, mart_rows
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.spark,
     pytest.mark.skipif(
         importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None,
         reason="the Spark engine is not installed (make install-spark)",
