@@ -60,6 +60,8 @@ def _count(warehouse: Path, sql: str) -> int:
         return connection.execute(sql).fetchall()[0][0]
 
 
+# Over 100 s of builds of its own (make test must stay under 12 minutes): .ci/run runs it in make test-slow.
+@pytest.mark.slow
 def test_runs_killed_during_ingestion_and_during_the_dbt_build_leave_nothing_partial_and_the_rerun_matches(
     tmp_path: Path, small_landing: Path, reference: dict[str, list[tuple]]
 ):
@@ -191,6 +193,8 @@ def _restate_other_spend(landing: Path, month: str) -> None:
     (folder / f"other_spend_{month}_zz_restated.csv").write_text("\n".join(restated) + "\n")
 
 
+# Over 100 s of builds of its own (make test must stay under 12 minutes): .ci/run runs it in make test-slow.
+@pytest.mark.slow
 def test_restatements_of_closed_months_are_held_until_the_month_is_reopened(tmp_path: Path, reference_build: Pipeline):
     # Closing months changes nothing until a restatement arrives: start from the reference build.
     copy = reference_build.copy_to(tmp_path)
