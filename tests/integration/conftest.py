@@ -156,6 +156,33 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     yield pipeline
 
 
+def build_with_the_model_fitted(root: Path, landing: Path) -> Pipeline:
+    """Build ``landing`` into ``root`` with the marketing-mix model fitted (minutes: slow tests only)."""
+    env = {**pipeline_env(root, landing), "ROI_MMM_ENABLED": "1"}
+    first = run_cli(env)
+    assert first.returncode == 0, f"the build failed:\n{first.stdout[-8000:]}\n{first.stderr[-8000:]}"
+    return Pipeline(root=root, landing=landing, warehouse=root / "roi.duckdb", env=env, first_run=first)
+
+
+@pytest.fixture(scope="session")
+def fitted_seed11(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """A fresh landing zone (seed 11, not the shipped sample's) built with the model fitted.
+
+    One fit for the session: the MMM tests and the budget-scenario tests read the same build.
+    """
+    root = tmp_path_factory.mktemp("fitted_seed11")
+    generate_landing(root / "landing")
+    return build_with_the_model_fitted(root, root / "landing")
+
+
+@pytest.fixture(scope="session")
+def fitted_sample(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """The shipped sample (``seeds/sample``, what ``make run`` builds) with the model fitted."""
+    root = tmp_path_factory.mktemp("fitted_sample")
+    shutil.copytree(REPO / "seeds" / "sample", root / "landing")
+    return build_with_the_model_fitted(root, root / "landing")
+
+
 @pytest.fixture
 def db(built: Pipeline) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = built.connect()

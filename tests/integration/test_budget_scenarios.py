@@ -6,8 +6,8 @@
 - Scored with the generator's true curves (``_truth/media_response.json``, issue 10's sample):
   ``reallocate_same_budget`` captures >= 90 % of the true optimum's uplift; ``same_revenue_least_spend``
   keeps >= 97 % of the true incremental revenue while saving >= 75 % of what the true optimum saves.
-  These need the MMM's fit (slow): a build of their own with the fit on (``ROI_MMM_ENABLED=1``, as
-  issue 10's tests do; the shared ``built`` warehouse has no fit).
+  These need the MMM's fit (slow): the session's seed-11 build with the fit on (``ROI_MMM_ENABLED=1``, shared with
+  issue 10's tests, ``fitted_seed11`` in conftest.py; the shared ``built`` warehouse has no fit).
 - ``propose-budget``'s file, approved as finance would and dropped into a copy of the landing zone,
   becomes the current budget on the next run (slow: two more builds).
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -29,7 +28,7 @@ from orchestration.lib import settings
 from orchestration.lib.incrementality.curves import curves_from_truth
 from orchestration.lib.optimisation import scoring
 from orchestration.lib.optimisation.scenarios import DEFAULT_SCENARIOS, specs_from_config
-from tests.integration.conftest import Pipeline, generate_landing, pipeline_env, run_cli
+from tests.integration.conftest import Pipeline, pipeline_env, run_cli
 
 # the build's own config (the repository's config/roi.yml): the same bounds the asset used
 DEFAULT_SPECS = {spec.name: spec for spec in specs_from_config(settings.config().optimisation)}
@@ -78,16 +77,10 @@ def test_scenario_marts_follow_the_fit(db: duckdb.DuckDBPyConnection) -> None:
     assert targets["measured_value"].notna().all()
 
 
-@pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    """A fresh landing zone (seed 11) built with the marketing-mix model fitted."""
-    root = tmp_path_factory.mktemp("optimiser_fitted")
-    landing = root / "landing"
-    generate_landing(landing)
-    env = {**pipeline_env(root, landing), "ROI_MMM_ENABLED": "1"}
-    first = run_cli(env)
-    assert first.returncode == 0, f"the build failed:\n{first.stdout[-8000:]}\n{first.stderr[-8000:]}"
-    yield Pipeline(root=root, landing=landing, warehouse=root / "roi.duckdb", env=env, first_run=first)
+@pytest.fixture
+def fitted(fitted_seed11: Pipeline) -> Pipeline:
+    """A fresh landing zone (seed 11) built with the marketing-mix model fitted (shared with the MMM tests)."""
+    return fitted_seed11
 
 
 def _truth_inputs(fitted: Pipeline, scenario: str):

@@ -89,6 +89,8 @@ def _table_row_counts(keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
     """Rows of the tables dbt built (views are left out: counting them re-runs them)."""
     wanted = {tuple(key.path) for key in keys if len(key.path) == 2}
     counts: dict[dg.AssetKey, int] = {}
+    if not wanted:
+        return counts
     with connect(warehouse_path(), read_only=True) as connection:
         tables = connection.execute(
             "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
@@ -161,13 +163,13 @@ def build_selected(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> It
                 test_results.append(event)
             else:
                 yield event
+    if not (invocation.target_path / "run_results.json").exists():
+        raise_dbt_stopped_early(invocation)
     counts = _table_row_counts([context.asset_key_for_output(output.output_name) for output in outputs])
     for output in outputs:
         count = counts.get(context.asset_key_for_output(output.output_name))
         yield output if count is None else output.with_metadata({**output.metadata, "dagster/row_count": count})
     _keep_partial_parse_state(invocation.target_path)
-    if not (invocation.target_path / "run_results.json").exists():
-        raise_dbt_stopped_early(invocation)
     run_results = invocation.get_artifact("run_results.json")
     yield from record_test_results(context.run.run_id, test_results, invocation.manifest, run_results)
     profiling.record(warehouse_path(), context.run.run_id, profiling.dbt_node_timings(run_results))
