@@ -23,7 +23,6 @@ from tests.loopback import WebhookSink
 
 pytestmark = pytest.mark.integration
 
-SHAPLEY_TEST = "fct_attribution_channel_weights_shapley_credits_are_the_shapley_values"
 # The checks that an amount without an FX rate must fail: spend, conversions, finance amounts.
 FX_CHECKS = {
     "fx_conversion_errors_is_empty",
@@ -141,8 +140,12 @@ def test_the_generated_spend_raises_few_plausibility_flags(built: Pipeline):
 @pytest.mark.slow  # a full build of its own
 def test_an_fx_gap_fails_only_the_fx_checks_that_name_it(tmp_path: Path):
     """A month of FX rates missing: spend (and possibly a conversion and finance amounts) of that month cannot
-    be converted. The FX checks fail with their description; the Shapley identity, which once failed too
-    because the unconverted conversion's credit was missing from the marts, holds."""
+    be converted. The FX checks fail with their description, and nothing unrelated fails.
+
+    Since the attribution solvers left dbt, the models over their tables are the run's second dbt invocation,
+    which a failed blocking check of the first holds back with everything else downstream: the Shapley identity
+    under an FX gap (it once failed because the unconverted conversion's credit was missing from the marts) is
+    no longer reachable here and is listed as an open point of issue 14/16's solver design."""
     landing = tmp_path / "landing"
     generate_landing(landing, touchpoints=3000)
     rates = sorted((landing / "finance" / "fx_rates").glob("*.csv"))
@@ -163,19 +166,12 @@ def test_an_fx_gap_fails_only_the_fx_checks_that_name_it(tmp_path: Path):
         assert "failing row(s)" in line, line  # the description says what was found
     run_id = run_id_of(result.stdout)
     with duckdb.connect(str(tmp_path / "roi.duckdb"), read_only=True) as connection:
-        kept = recorded(connection, run_id)
-        held_out = connection.execute(
-            "select sum(conversions_without_fx_rate) from marts.fct_attribution_channel_weights "
-            "where attribution_model = 'shapley'"
-        ).fetchone()[0]
         unconverted = connection.execute("select count(*) from audit.conversion_fx_errors").fetchone()[0]
         failed_errors = connection.execute(
             "select check_name, details from audit.dq_results where run_id = ? and not passed and severity = 'ERROR'",
             [run_id],
         ).fetchall()
-    passed, details = kept[("marts/fct_attribution_channel_weights", SHAPLEY_TEST)]
-    assert passed, details
-    assert held_out == pytest.approx(unconverted, abs=1e-9)  # each unconverted conversion's one credit
+    assert unconverted >= 1  # the month without rates has a conversion: it is kept in the audit schema
     # the planted rejected rows warn (no_rejected_rows); what fails is the FX checks, each described
     assert {name for name, _ in failed_errors} <= FX_CHECKS and "fx_conversion_errors_is_empty" in dict(failed_errors)
     assert all(json.loads(details)["description"] for _, details in failed_errors)
