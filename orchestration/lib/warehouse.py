@@ -13,12 +13,17 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import duckdb
+
+from orchestration.lib.sql import quote_identifier
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AUDIT_DDL: tuple[str, ...] = (
     "create schema if not exists raw",
@@ -86,6 +91,35 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         yield connection
     finally:
         connection.close()
+
+
+def replace_table(
+    connection: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    frame: pd.DataFrame,
+) -> None:
+    """Replace ``schema.table`` with ``frame``'s ``columns`` (name, DuckDB type) in one transaction.
+
+    For tables Python assets write and dbt reads as sources: a reader sees the old rows or the new ones,
+    never an empty or half-written table.
+    """
+    relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+    definition = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns)
+    names = ", ".join(quote_identifier(name) for name, _ in columns)
+    connection.execute("begin")
+    try:
+        connection.execute(f"create schema if not exists {quote_identifier(schema)}")
+        connection.execute(f"create or replace table {relation} ({definition})")
+        if not frame.empty:
+            connection.register("incoming_rows", frame)
+            connection.execute(f"insert into {relation} select {names} from incoming_rows")  # noqa: S608 - quoted names
+            connection.unregister("incoming_rows")
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
 
 
 def ensure_audit_schema(connection: duckdb.DuckDBPyConnection) -> None:

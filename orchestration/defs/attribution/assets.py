@@ -27,7 +27,7 @@ import pandas as pd
 from orchestration.defs.resources import Warehouse
 from orchestration.lib import attribution
 from orchestration.lib.settings import dbt_vars
-from orchestration.lib.sql import quote_identifier
+from orchestration.lib.warehouse import replace_table as replace_warehouse_table
 
 SCHEMA = "attribution"
 GROUP = "attribution"
@@ -139,20 +139,8 @@ select * from fitted_contributions
 def replace_table(connection: duckdb.DuckDBPyConnection, key: dg.AssetKey, frame: pd.DataFrame) -> int:
     """Replace the asset's table with ``frame`` (its declared columns and types) in one transaction."""
     columns = COLUMNS[key]
-    schema, table = (quote_identifier(part) for part in key.path)
-    definition = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns.items())
-    names = ", ".join(quote_identifier(name) for name in columns)
-    connection.execute(f"create schema if not exists {schema}")
-    connection.execute("begin transaction")
-    try:
-        connection.execute(f"create or replace table {schema}.{table} ({definition})")
-        connection.register("incoming", frame.reindex(columns=list(columns)))
-        connection.execute(f"insert into {schema}.{table} select {names} from incoming")  # noqa: S608 - fixed names
-        connection.unregister("incoming")
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
+    schema, table = key.path
+    replace_warehouse_table(connection, schema, table, list(columns.items()), frame.reindex(columns=list(columns)))
     return len(frame)
 
 

@@ -28,6 +28,7 @@ from orchestration.lib.incrementality.curves import CURVE_DRAW_COLUMNS, curves_f
 from orchestration.lib.optimisation import tables
 from orchestration.lib.optimisation.scenarios import specs_from_config
 from orchestration.lib.sql import quote_identifier
+from orchestration.lib.warehouse import replace_table
 
 CURVE_DRAWS = dg.AssetKey(["incrementality", "mmm_curve_draws"])
 SPEND_DAILY = dg.AssetKey(["marts", "fct_marketing_spend_daily"])
@@ -88,27 +89,6 @@ def read_inputs(
         ratio = connection.execute(WINDOW_MARGIN_SQL, [start, end]).fetchone()
         margin[(start, end)] = float(ratio[0]) if ratio and ratio[0] is not None else 0.0
     return tables.OptimiserInputs(as_of=as_of, spend_by_window=spend, margin_ratio_by_window=margin)
-
-
-def write_table(
-    connection: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]], frame: pd.DataFrame
-) -> None:
-    """Replace ``incrementality.<table>`` with ``frame`` (typed by ``columns``), atomically."""
-    relation = f"{quote_identifier(tables.SCHEMA)}.{quote_identifier(table)}"
-    definition = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns)
-    names = ", ".join(quote_identifier(name) for name, _ in columns)
-    connection.execute("begin")
-    try:
-        connection.execute(f"create schema if not exists {quote_identifier(tables.SCHEMA)}")
-        connection.execute(f"create or replace table {relation} ({definition})")
-        if not frame.empty:
-            connection.register("optimiser_rows", frame)
-            connection.execute(f"insert into {relation} select {names} from optimiser_rows")  # noqa: S608
-            connection.unregister("optimiser_rows")
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
 
 
 def target_outcome(name: str, column: str, summary: pd.DataFrame, target: float, status: str) -> checks.CheckOutcome:
@@ -201,8 +181,8 @@ def budget_scenarios(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
         target_outcome(ROI_IMPROVEMENT_TARGET, "roi_improvement_pct", summary, config.roi_improvement_target, status),
     ]
     with warehouse.connect() as connection:
-        write_table(connection, tables.SCENARIOS_TABLE, tables.SCENARIO_COLUMNS, scenarios)
-        write_table(connection, tables.SUMMARY_TABLE, tables.SUMMARY_COLUMNS, summary)
+        replace_table(connection, tables.SCHEMA, tables.SCENARIOS_TABLE, tables.SCENARIO_COLUMNS, scenarios)
+        replace_table(connection, tables.SCHEMA, tables.SUMMARY_TABLE, tables.SUMMARY_COLUMNS, summary)
         checks.record(connection, outcomes, SUMMARY, context.run_id)
     yield dg.MaterializeResult(
         asset_key=SCENARIOS,
