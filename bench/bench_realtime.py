@@ -33,6 +33,10 @@ import duckdb
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from seeds._spend import next_google_ads_day  # noqa: E402
+
 PYTHON = sys.executable
 TARGET_REALTIME_SECONDS = 30.0
 GOOGLE_ADS = Path("marketing") / "google_ads"
@@ -76,17 +80,6 @@ def cli_run(env: dict[str, str], timings: Path, *arguments: str) -> tuple[dict, 
             f"the build failed ({' '.join(arguments) or 'run'}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
     return json.loads(timings.read_text()), wall, result.stdout
-
-
-def next_spend_day(landing: Path) -> tuple[pd.DataFrame, str]:
-    """Google Ads' last day of spend again as the next day: same accounts, campaigns and currencies."""
-    folder = landing / GOOGLE_ADS
-    spend = pd.concat([pd.read_csv(path, dtype=str) for path in sorted(folder.glob("google_ads_*.csv*"))])
-    last = spend["segments.date"].max()
-    day = spend[spend["segments.date"] == last].copy()
-    next_day = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
-    day["segments.date"] = next_day
-    return day, next_day
 
 
 def land(landing: Path, frame: pd.DataFrame, day: str) -> float:
@@ -156,7 +149,7 @@ def realtime(root: Path, landing: Path, env: dict[str, str], timeout: float) -> 
     )
     try:
         wait_for_sensor(log, timeout)
-        frame, day = next_spend_day(landing)
+        frame, day = next_google_ads_day(landing)
         arrived = land(landing, frame, day)
         snapshot = root / "roi_snapshot.duckdb"
         while not pacing_has(snapshot, day):
@@ -198,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sample {arguments.landing} -> {root}")
         cli_run(env, root / "first.json")
         full, full_wall, _ = cli_run(env, root / "full.json", "--force")
-        frame, day = next_spend_day(landing)
+        frame, day = next_google_ads_day(landing)
         land(landing, frame, day)
         spend, spend_wall, output = cli_run(env, root / "spend.json")
         mode = next((line for line in output.splitlines() if line.startswith("Mode    ")), "Mode    ?")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -253,3 +254,18 @@ def export_frame(source: str, rows: pd.DataFrame) -> pd.DataFrame:
 def source_of(platform: str) -> str:
     """The landing source a platform's spend is exported to."""
     return platform if platform in FILE_SUFFIX else "other_spend"
+
+
+def next_google_ads_day(landing: Path) -> tuple[pd.DataFrame, str]:
+    """Google Ads' last day of spend in ``landing`` again as the next day: a new day as it would arrive.
+
+    Same accounts, campaigns and currencies as the last day, so nothing but the date is new. Returns the
+    rows (as the export's strings) and the new day (ISO).
+    """
+    folder = landing / "marketing" / "google_ads"
+    spend = pd.concat([pd.read_csv(path, dtype=str) for path in sorted(folder.glob("google_ads_*.csv*"))])
+    last = spend["segments.date"].max()
+    day = spend[spend["segments.date"] == last].copy()
+    next_day = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
+    day["segments.date"] = next_day
+    return day, next_day

@@ -3,13 +3,13 @@ and leave every mart exactly as a full rebuild of the same files does."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
 
+from seeds._spend import next_google_ads_day
 from tests.integration.conftest import Pipeline, mart_rows, open_instance
 
 # Two builds of its own (the spend-only run and the full one it must equal): over a minute even on an idle machine.
@@ -40,13 +40,8 @@ REBUILT = [
 
 def add_spend_day_and_invoice(landing: Path) -> None:
     """Google Ads' last day again as the next day (same campaigns and currencies), and one more invoice line."""
-    folder = landing / GOOGLE_ADS
-    spend = pd.concat([pd.read_csv(path, dtype=str) for path in sorted(folder.glob("google_ads_*"))])
-    last = spend["segments.date"].max()
-    day = spend[spend["segments.date"] == last].copy()
-    next_day = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
-    day["segments.date"] = next_day
-    day.to_csv(folder / f"google_ads_{next_day}.csv", index=False)
+    day, next_day = next_google_ads_day(landing)
+    day.to_csv(landing / GOOGLE_ADS / f"google_ads_{next_day}.csv", index=False)
     invoices = pd.read_csv(sorted((landing / INVOICES).glob("vendor_invoices_*"))[-1], dtype=str)
     extra = invoices.head(1).copy()
     extra["invoice_id"] = extra["invoice_id"] + "-LATE"

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the seeds packag
 from orchestration.lib.sources import SOURCES
 from seeds._finance import allocate
 from seeds._io import fixed
+from seeds._spend import next_google_ads_day
 from seeds._world import CAMPAIGNS, Calendar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -486,3 +487,15 @@ def test_display_and_video_spend_move_together(sample: Path) -> None:
     daily = rows.pivot_table(index="segments.date", columns="channel", values="spend", aggfunc="sum", fill_value=0)
     assert daily["display"].corr(daily["video"]) >= 0.9
     assert abs(daily["display"].corr(daily["paid_search"])) < 0.5
+
+
+def test_the_next_google_ads_day_repeats_the_last_day_one_day_later(sample: Path):
+    day, next_day = next_google_ads_day(sample)
+    exported = pd.concat(
+        [pd.read_csv(path, dtype=str) for path in sorted((sample / "marketing" / "google_ads").glob("google_ads_*"))]
+    )
+    last = exported[exported["segments.date"] == exported["segments.date"].max()]
+    assert next_day == (dt.date.fromisoformat(last["segments.date"].iloc[0]) + dt.timedelta(days=1)).isoformat()
+    assert set(day["segments.date"]) == {next_day} and len(day) == len(last) > 0
+    unchanged = [column for column in exported.columns if column != "segments.date"]
+    assert day[unchanged].reset_index(drop=True).equals(last[unchanged].reset_index(drop=True))
