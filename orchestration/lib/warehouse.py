@@ -105,17 +105,30 @@ def replace_table(
     For tables Python assets write and dbt reads as sources: a reader sees the old rows or the new ones,
     never an empty or half-written table.
     """
-    relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-    definition = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns)
-    names = ", ".join(quote_identifier(name) for name, _ in columns)
+    replace_tables(connection, [(schema, table, columns, frame)])
+
+
+def replace_tables(
+    connection: duckdb.DuckDBPyConnection,
+    replacements: Sequence[tuple[str, str, Sequence[tuple[str, str]], pd.DataFrame]],
+) -> None:
+    """:func:`replace_table` for several ``(schema, table, columns, frame)`` in one transaction.
+
+    For tables that are only right together (a model fit's draws, curves and diagnostics): a reader sees
+    all the old ones or all the new ones.
+    """
     connection.execute("begin")
     try:
-        connection.execute(f"create schema if not exists {quote_identifier(schema)}")
-        connection.execute(f"create or replace table {relation} ({definition})")
-        if not frame.empty:
-            connection.register("incoming_rows", frame)
-            connection.execute(f"insert into {relation} select {names} from incoming_rows")  # noqa: S608 - quoted names
-            connection.unregister("incoming_rows")
+        for schema, table, columns, frame in replacements:
+            relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+            definition = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in columns)
+            names = ", ".join(quote_identifier(name) for name, _ in columns)
+            connection.execute(f"create schema if not exists {quote_identifier(schema)}")
+            connection.execute(f"create or replace table {relation} ({definition})")
+            if not frame.empty:
+                connection.register("incoming_rows", frame)
+                connection.execute(f"insert into {relation} select {names} from incoming_rows")  # noqa: S608 - quoted names
+                connection.unregister("incoming_rows")
         connection.execute("commit")
     except Exception:
         connection.execute("rollback")

@@ -26,6 +26,7 @@ from orchestration.lib import checks
 from orchestration.lib.incrementality import inputs as mmm_inputs
 from orchestration.lib.incrementality import outputs, store, tables
 from orchestration.lib.settings import IncrementalitySettings, config
+from orchestration.lib.warehouse import replace_tables as replace_warehouse_tables
 
 SCHEMA = "incrementality"
 CURVE_DRAWS = dg.AssetKey([SCHEMA, "mmm_curve_draws"])
@@ -109,20 +110,13 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
 def replace_tables(connection: duckdb.DuckDBPyConnection, frames: dict[dg.AssetKey, pd.DataFrame]) -> None:
     """Replace every table's rows in one transaction (readers see the old fit or the new one)."""
     ensure_tables(connection)
-    connection.execute("begin transaction")
-    try:
-        for key, frame in frames.items():
-            columns = list(TABLES[key][1])
-            table = f"{SCHEMA}.{TABLE_NAMES[key]}"
-            connection.execute(f"delete from {table}")  # noqa: S608 - fixed names
-            if len(frame):
-                connection.register("incoming", frame.reindex(columns=columns))
-                connection.execute(f"insert into {table} select {', '.join(columns)} from incoming")  # noqa: S608
-                connection.unregister("incoming")
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
+    replace_warehouse_tables(
+        connection,
+        [
+            (SCHEMA, TABLE_NAMES[key], list(TABLES[key][1].items()), frame.reindex(columns=list(TABLES[key][1])))
+            for key, frame in frames.items()
+        ],
+    )
 
 
 def published_fit_id(connection: duckdb.DuckDBPyConnection) -> str | None:
