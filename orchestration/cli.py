@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.lib import freshness, profiling, restatements, settings, spend_only
+from orchestration.lib import freshness, profiling, publish_gate, restatements, settings, spend_only
 from orchestration.lib.sql import quote_identifier
 from orchestration.lib.warehouse import connect, warehouse_lock
 
@@ -72,22 +72,11 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
     return lines
 
 
-def _checks_not_run(instance: dg.DagsterInstance, run_id: str, lines: Sequence[CheckLine]) -> list[str]:
-    """``asset :: check`` of every check the run planned and never evaluated (its step did not run).
-
-    The plan is recorded when the run is created, before execution: it is in the run's event log, not in
-    the in-process result's events.
-    """
-    import dagster as dg
-
-    evaluated = {(line.asset, line.name) for line in lines}
-    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED).records
-    planned = set()
-    for record in records:
-        event = record.event_log_entry.dagster_event
-        if event is not None and event.event_specific_data is not None:
-            planned.add((event.event_specific_data.asset_key.to_user_string(), event.event_specific_data.check_name))
-    return [f"{asset} :: {name}" for asset, name in sorted(planned - evaluated)]
+def _checks_not_run(instance: dg.DagsterInstance, run_id: str, result: dg.ExecuteInProcessResult) -> list[str]:
+    """``asset :: check`` of every check the run planned and never evaluated (its step did not run)."""
+    return publish_gate.not_evaluated(
+        publish_gate.planned_checks(instance, run_id), result.get_asset_check_evaluations()
+    )
 
 
 def _failed_steps(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
@@ -180,7 +169,7 @@ def print_summary(
     for step, reason in _failed_steps(result):
         print(f"  STEP FAILED {step}  {reason}")
     run_ids = getattr(result, "run_ids", [result.run_id])  # a spend-only build is two runs (StagedResult)
-    not_run = [] if instance is None else [n for r in run_ids for n in _checks_not_run(instance, r, lines)]
+    not_run = [] if instance is None else [n for r in run_ids for n in _checks_not_run(instance, r, result)]
     if not_run:
         shown = ", ".join(not_run[:NOT_RUN_LISTED]) + (", …" if len(not_run) > NOT_RUN_LISTED else "")
         print(f"  NOT RUN {len(not_run)} check(s) planned but not run (an upstream step failed): {shown}")
@@ -306,14 +295,6 @@ class StagedResult:
         return [evaluation for result in self.results for evaluation in result.get_asset_check_evaluations()]
 
 
-def _blocking_failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    return [
-        f"{evaluation.asset_key.to_user_string()} :: {evaluation.check_name}"
-        for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed and evaluation.severity.value == "ERROR"
-    ]
-
-
 def run_spend_only(
     defs: dg.Definitions,
     job: dg.JobDefinition,
@@ -324,8 +305,9 @@ def run_spend_only(
 ) -> StagedResult:
     """Stage one (what reads no journey data), then stage two (what reads a stage-one table that changed).
 
-    lib/spend_only.py says how the stages are drawn from the asset graph; a stage-one failure (a failed
-    step or data-integrity check) ends the build there, as it would hold back the snapshot in a full build.
+    lib/spend_only.py says how the stages are drawn from the asset graph. A failed step of stage one ends the
+    build there; a failed data-integrity check does not (every table is rebuilt, as in a full build): stage
+    two's snapshot step reads stage one's checks too and holds the snapshot back (lib/publish_gate.py).
     """
     import dagster as dg
 
@@ -371,7 +353,7 @@ def _run_stages(
         asset_selection=sorted(stages.spend_side | {LANDING_ZONE_KEY}, key=lambda key: key.path),
         tags={"roi/build_mode": spend_only.SPEND_ONLY, "roi/stage": "1"},
     )
-    if not first.success or _blocking_failures(first):
+    if not first.success:
         print("Stage 1 failed: stage 2 (journey-side readers of spend, the snapshot) not run")
         return StagedResult([first])
     with connect(warehouse, read_only=True) as connection:
@@ -393,7 +375,8 @@ def _run_stages(
         raise_on_error=False,
         run_config=run_config,
         asset_selection=sorted(second, key=lambda key: key.path),
-        tags={"roi/build_mode": spend_only.SPEND_ONLY, "roi/stage": "2"},
+        # The snapshot's gate reads stage one's checks too: a failed integrity check there holds it back.
+        tags={"roi/build_mode": spend_only.SPEND_ONLY, "roi/stage": "2", publish_gate.CONTINUES_RUN_TAG: first.run_id},
     )
     return StagedResult([first, result])
 

@@ -8,7 +8,9 @@ history of every target can be queried with SQL.
 Two kinds of check, kept apart:
 
 - ``integrity`` (rows lost, missing FX, broken grain, contracts, table rules): the data is wrong. These
-  are blocking ERROR checks: the snapshot is not published and ``make run`` exits non-zero.
+  are ERROR checks that hold back only the publish step (``lib/publish_gate.py``): every warehouse table is
+  still rebuilt, so the data that explains the failure can be queried, but the snapshot is not published
+  and ``make run`` exits non-zero. No check is Dagster-``blocking``: the publish gate is the one mechanism.
 - ``target`` (data sync, budget tracking, ROI accuracy, pacing error): the data is right and describes a
   business that misses a target. These are non-blocking WARN checks: measured, kept here, shown in the run
   summary, the reports and alerts, and the snapshot is published. A target with nothing to measure (no

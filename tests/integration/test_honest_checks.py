@@ -23,12 +23,16 @@ from tests.loopback import WebhookSink
 
 pytestmark = pytest.mark.integration
 
+SHAPLEY_TEST = "fct_attribution_channel_weights_shapley_credits_are_the_shapley_values"
+SNAPSHOT = dg.AssetKey(["publish", "warehouse_snapshot"])
 # The checks that an amount without an FX rate must fail: spend, conversions, finance amounts.
 FX_CHECKS = {
     "fx_conversion_errors_is_empty",
     "conversion_fx_errors_is_empty",
     "finance_fx_conversion_errors_is_empty",
 }
+# A budget of a month without rates has no reporting-currency amount: the budget mart's suite fails on it.
+BUDGET_SUITE = "gx_fct_budget_vs_actual"
 
 
 def run_id_of(stdout: str) -> str:
@@ -139,18 +143,21 @@ def test_the_generated_spend_raises_few_plausibility_flags(built: Pipeline):
 
 @pytest.mark.slow  # a full build of its own
 def test_an_fx_gap_fails_only_the_fx_checks_that_name_it(tmp_path: Path):
-    """A month of FX rates missing: spend (and possibly a conversion and finance amounts) of that month cannot
+    """A month of FX rates missing: spend, conversions, finance amounts and the budget of that month cannot
     be converted. The FX checks fail with their description, and nothing unrelated fails.
 
-    Since the attribution solvers left dbt, the models over their tables are the run's second dbt invocation,
-    which a failed blocking check of the first holds back with everything else downstream: the Shapley identity
-    under an FX gap (it once failed because the unconverted conversion's credit was missing from the marts) is
-    no longer reachable here and is listed as an open point of issue 14/16's solver design."""
+    A failed integrity check holds back only the snapshot: every check still runs, the attribution marts (the
+    run's second dbt invocation, after the solvers) are rebuilt by this run, and the Shapley identity holds
+    (it once failed because the unconverted conversion's credit was missing from the marts); the previous
+    snapshot stays, and the publish step says why."""
     landing = tmp_path / "landing"
     generate_landing(landing, touchpoints=3000)
     rates = sorted((landing / "finance" / "fx_rates").glob("*.csv"))
     rates[len(rates) // 2].unlink()
     env = pipeline_env(tmp_path, landing)
+    previous = snapshot.snapshot_path(tmp_path / "roi.duckdb")  # a stand-in for the last good build's snapshot
+    with duckdb.connect(str(previous)) as connection:
+        connection.execute("create table last_good_build as select 1 as marker")
     result = run_cli(env)
 
     output = result.stdout[-8000:] + result.stderr[-4000:]
@@ -159,22 +166,54 @@ def test_an_fx_gap_fails_only_the_fx_checks_that_name_it(tmp_path: Path):
     assert any(
         line.startswith("FAILED  audit/fx_conversion_errors :: fx_conversion_errors_is_empty") for line in failed
     )
-    assert "NOT RUN " in result.stdout and "check(s) planned but not run" in result.stdout, output
+    assert "NOT RUN " not in result.stdout, output  # every check ran
     for line in failed:
         name = line.split(" :: ")[1].split()[0]
-        assert name in FX_CHECKS, output  # nothing unrelated fails
-        assert "failing row(s)" in line, line  # the description says what was found
+        assert name in FX_CHECKS | {BUDGET_SUITE}, output  # nothing unrelated fails
+        assert "failing row(s)" in line or name == BUDGET_SUITE, line  # the description says what was found
+    (refused,) = [line for line in result.stdout.splitlines() if line.startswith("  STEP FAILED ")]
+    assert refused.startswith("  STEP FAILED publish__warehouse_snapshot "), output  # the only step that failed
+    assert "snapshot not published, the previous one is kept" in refused
+    assert "audit/fx_conversion_errors :: fx_conversion_errors_is_empty" in refused
     run_id = run_id_of(result.stdout)
+    with open_instance(env["DAGSTER_HOME"]) as instance:
+        for mart in ("fct_attribution_channel_weights", "fct_channel_attribution", "fct_roi_by_channel"):
+            event = instance.get_latest_materialization_event(dg.AssetKey(["marts", mart]))
+            assert event is not None and event.run_id == run_id, mart  # rebuilt by this run
+        assert instance.get_latest_materialization_event(SNAPSHOT) is None
+    with duckdb.connect(str(previous), read_only=True) as connection:
+        assert connection.execute("select marker from last_good_build").fetchall() == [(1,)]
+    assert not (tmp_path / "exports").exists()
     with duckdb.connect(str(tmp_path / "roi.duckdb"), read_only=True) as connection:
+        kept = recorded(connection, run_id)
+        held_out = connection.execute(
+            "select sum(conversions_without_fx_rate) from marts.fct_attribution_channel_weights "
+            "where attribution_model = 'shapley'"
+        ).fetchone()[0]
         unconverted = connection.execute("select count(*) from audit.conversion_fx_errors").fetchone()[0]
+        unconverted_budget = connection.execute(
+            "select count(*) from marts.fct_budget_vs_actual where budget_rc is null"
+        ).fetchone()[0]
         failed_errors = connection.execute(
             "select check_name, details from audit.dq_results where run_id = ? and not passed and severity = 'ERROR'",
             [run_id],
         ).fetchall()
+    passed, details = kept[("marts/fct_attribution_channel_weights", SHAPLEY_TEST)]
+    assert passed, details
     assert unconverted >= 1  # the month without rates has a conversion: it is kept in the audit schema
+    assert held_out == pytest.approx(unconverted, abs=1e-9)  # each unconverted conversion's one credit
     # the planted rejected rows warn (no_rejected_rows); what fails is the FX checks, each described
-    assert {name for name, _ in failed_errors} <= FX_CHECKS and "fx_conversion_errors_is_empty" in dict(failed_errors)
+    assert {name for name, _ in failed_errors} <= FX_CHECKS | {BUDGET_SUITE}
+    assert "fx_conversion_errors_is_empty" in dict(failed_errors)
     assert all(json.loads(details)["description"] for _, details in failed_errors)
+    # the budget suite fails only for the budget of the month without rates: its reporting-currency amount
+    (budget_failure,) = [json.loads(details) for name, details in failed_errors if name == BUDGET_SUITE]
+    (expectation,) = budget_failure["failed_expectations"]
+    assert (expectation["expectation"], expectation["kwargs"]) == (
+        "expect_column_values_to_not_be_null",
+        {"column": "budget_rc"},
+    )
+    assert expectation["unexpected_count"] == unconverted_budget >= 1
 
 
 # A line that spends a few hundred a day, and the issue's implausible day.

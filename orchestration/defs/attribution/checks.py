@@ -259,14 +259,12 @@ def _gx_roi_by_channel_outcome(connection: duckdb.DuckDBPyConnection) -> checks.
         dg.AssetCheckSpec(
             CONVERSIONS_HANDED_OUT,
             asset=CHANNEL_ATTRIBUTION,
-            blocking=True,
             description="Every model hands out exactly the conversions: attributed + unattributed credit = "
             "conversions, per model, in fct_attribution_credits and in fct_channel_attribution.",
         ),
         dg.AssetCheckSpec(
             GX_ROI_BY_CHANNEL,
             asset=ROI_BY_CHANNEL,
-            blocking=True,
             description="GX suite: grain, known models, conversions/spend/ROAS/CAC >= 0, "
             "roi_ci_low <= roi <= roi_ci_high, no ratio without spend.",
         ),

@@ -310,14 +310,12 @@ def source_check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(
             ROWS_ACCOUNTED_FOR,
             asset=key,
-            blocking=True,
             description="Every row read is loaded or rejected; raw and audit tables agree with the file log.",
         ),
         dg.AssetCheckSpec(NO_REJECTED_ROWS, asset=key, description="Rows or files rejected in this load."),
         dg.AssetCheckSpec(
             NO_REJECTED_FILES,
             asset=key,
-            blocking=True,
             description="No file of the source folder is rejected as a whole (unreadable, missing columns, a "
             "symbolic link, another format) while it is still there: the snapshot waits for it to be fixed.",
         ),
@@ -353,7 +351,6 @@ def landing_zone_check_specs() -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(
             LANDING_ZONE_ACCOUNTED_FOR,
             asset=LANDING_ZONE_KEY,
-            blocking=True,
             description="No file or folder with files outside the source folders (unrecognised: misnamed folder, "
             "file one level too high, symbolic link): the snapshot waits until it is moved, renamed or removed.",
         )

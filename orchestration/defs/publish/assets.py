@@ -1,31 +1,45 @@
-"""The warehouse snapshot: published after every build whose marts passed their blocking checks."""
+"""The warehouse snapshot: published after every build whose checks found the data intact.
+
+Data-integrity checks do not stop the build (every warehouse table is rebuilt, so the data that explains
+a failure can be queried); this step is what they hold back. It runs after every check step of its run and
+refuses, naming them, when a check with ERROR severity failed or a planned check was not evaluated
+(``lib/publish_gate.py``): the previous snapshot, and what reads it, stays.
+"""
 
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import snapshot
+from orchestration.lib import publish_gate, snapshot
 
 SNAPSHOT_KEY = dg.AssetKey(["publish", "warehouse_snapshot"])
+# Among the steps ready to run, the lowest priority runs last: the check steps of the marts (separate steps,
+# ready when the marts are) run before this one, so its gate sees every check of the run.
+LAST = {"dagster/priority": "-1"}
 
 
 def build_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    """The snapshot asset, downstream of every mart (so it runs last and waits for their blocking checks)."""
+    """The snapshot asset, downstream of every mart (so it runs last) and gated by the run's checks."""
 
     @dg.asset(
         key=SNAPSHOT_KEY,
         deps=upstream,
         group_name="publish",
         kinds={"duckdb", "parquet"},
+        op_tags=LAST,
         description=(
             "Read-only copy of the marts, audit and reference tables (`<warehouse>_snapshot.duckdb`) and "
-            "Parquet exports of the marts (`exports/marts/*.parquet`), replaced atomically after each build. "
-            "BI tools and notebooks read these, never the live warehouse, so a running build never blocks "
-            "them and they never see a half-built state."
+            "Parquet exports of the marts (`exports/marts/*.parquet`), replaced atomically after each build "
+            "whose data-integrity checks all passed (else it fails, naming them, and the previous snapshot "
+            "stays). BI tools and notebooks read these, never the live warehouse, so a running build never "
+            "blocks them and they never see a half-built or failed state."
         ),
     )
     def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+        refused = publish_gate.refusal_for_run(context.instance, context.run)
+        if refused is not None:
+            raise dg.Failure(description=refused)
         published = snapshot.publish(Path(warehouse.path))
         context.log.info(f"published {len(published.tables)} tables to {published.path}")
         return dg.MaterializeResult(

@@ -15,7 +15,6 @@ SPEND_MART = dg.AssetKey(["marts", "fct_marketing_spend_daily"])
 @dg.asset_check(
     asset=SPEND_MART,
     name="gx_fct_marketing_spend_daily",
-    blocking=True,
     description="GX suite: rows > 0, spend >= 0, currency known, spend_rc = spend x fx_rate within rounding.",
 )
 def gx_marketing_spend_daily(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
