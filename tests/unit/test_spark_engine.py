@@ -82,9 +82,20 @@ def test_attach_lake_tables_replaces_a_table_by_a_view_over_the_parquet(
 
 def test_dbt_environment_names_the_lake_spark_state_and_registered_sources(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("ROI_SPARK_DIR", raising=False)
+    monkeypatch.delenv("PYSPARK_SUBMIT_ARGS", raising=False)
     environment = spark_engine.dbt_environment("/lake", tmp_path / "roi.duckdb", ["raw.touchpoints", "attribution.x"])
     assert environment == {
         "ROI_LAKE": "/lake",
         "ROI_SPARK_DIR": str(tmp_path / "spark"),
         "ROI_LAKE_SOURCES": "attribution.x,raw.touchpoints",
+        # No progress bar on the stream dagster-dbt parses; PySpark's own default otherwise.
+        "PYSPARK_SUBMIT_ARGS": "--conf spark.ui.showConsoleProgress=false pyspark-shell",
     }
+
+
+def test_dbt_environment_keeps_the_users_spark_submit_arguments(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--driver-memory 6g pyspark-shell")
+    submit = spark_engine.dbt_environment("/lake", tmp_path / "roi.duckdb")["PYSPARK_SUBMIT_ARGS"]
+    assert submit == "--conf spark.ui.showConsoleProgress=false --driver-memory 6g pyspark-shell"
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", submit)  # set already (a second invocation): not added twice
+    assert spark_engine.dbt_environment("/lake", tmp_path / "roi.duckdb")["PYSPARK_SUBMIT_ARGS"] == submit
