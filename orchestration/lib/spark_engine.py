@@ -29,8 +29,9 @@ import duckdb
 
 from orchestration.lib.sql import quote_identifier, quote_literal
 
-# The dbt schemas whose table models Spark writes to the lake (dbt_project.yml `location_root`).
-LAKE_LAYERS = ("intermediate", "marts", "audit")
+# The dbt schemas whose table models Spark writes to the lake (dbt_project.yml `location_root`), and the
+# seeds' copies (`reference`, the on-run-end hook in macros/spark_lake_sources.sql).
+LAKE_LAYERS = ("intermediate", "marts", "audit", "reference")
 SOURCES_FOLDER = "sources"
 NO_CONSOLE_PROGRESS = "--conf spark.ui.showConsoleProgress=false"
 PART_FILE = "part-0.parquet"

@@ -99,3 +99,15 @@ def test_dbt_environment_keeps_the_users_spark_submit_arguments(tmp_path: Path, 
     assert submit == "--conf spark.ui.showConsoleProgress=false --driver-memory 6g pyspark-shell"
     monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", submit)  # set already (a second invocation): not added twice
     assert spark_engine.dbt_environment("/lake", tmp_path / "roi.duckdb")["PYSPARK_SUBMIT_ARGS"] == submit
+
+
+def test_lake_tables_include_the_seeds_copies(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    for layer, name in (("reference", "attribution_models"), ("marts", "dim_channels"), ("sources", "x")):
+        (lake / layer / name).mkdir(parents=True)
+        duckdb.sql(f"copy (select 1 as x) to '{lake}/{layer}/{name}/part-0.parquet' (format parquet)")
+    # The exported sources are Spark's inputs, not tables it built: no view over them.
+    assert sorted(spark_engine.lake_tables(str(lake))) == [
+        ("marts", "dim_channels"),
+        ("reference", "attribution_models"),
+    ]
