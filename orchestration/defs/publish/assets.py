@@ -5,7 +5,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import snapshot
+from orchestration.lib import snapshot, spark_engine
+from orchestration.lib.settings import ENGINE, lake_location
 
 SNAPSHOT_KEY = dg.AssetKey(["publish", "warehouse_snapshot"])
 
@@ -26,7 +27,9 @@ def build_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         ),
     )
     def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-        published = snapshot.publish(Path(warehouse.path))
+        # On Spark the models are views over the lake's Parquet: the snapshot copies them like tables.
+        lake_views = spark_engine.lake_tables(lake_location()).keys() if ENGINE == "spark" else ()
+        published = snapshot.publish(Path(warehouse.path), lake_views)
         context.log.info(f"published {len(published.tables)} tables to {published.path}")
         return dg.MaterializeResult(
             metadata={
