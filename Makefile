@@ -2,7 +2,8 @@
 #   make run    build the warehouse from the landing zone (default: the shipped sample)
 #   make test   run the whole test suite
 #   make ui     Dagster UI on http://localhost:3000
-#   make bench  1M-touchpoint benchmark: wall time and peak memory (ARGS="--touchpoints N" for another size)
+#   make bench  the sample's build on DuckDB and on local Spark (when installed), then the 1M-touchpoint
+#               benchmark: wall time and peak memory (ARGS="--touchpoints N" for another size)
 
 SHELL := /bin/bash
 # PyMC-Marketing needs Python 3.12: the first 3.12 interpreter found (PATH, then pyenv's versions).
@@ -52,6 +53,8 @@ ui: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+	@# The shipped sample on both engines (Spark left out, and said so, without make install-spark).
+	$(BIN)/python bench/run_bench.py --landing seeds/sample --engine both --skip-attribution --without-mmm
 	$(BIN)/python bench/run_bench.py $(ARGS)
 	$(BIN)/python bench/bench_mmm.py samplers --samplers configured --granularity configured
 

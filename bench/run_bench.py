@@ -1,23 +1,30 @@
 """Benchmark: the full build on a generated landing zone with 1M touchpoints (or --touchpoints N).
 
-Prints the generation time (not counted), the ingestion and full-build wall
-times (from the run's own step timings) and the peak memory of the whole
-process tree (the Python process plus the dbt subprocess), against targets;
-the slowest steps and dbt nodes as the run recorded them (audit.run_step_timings);
-the wall time of a second run over the same files (nothing to rebuild);
-then runs bench/bench_attribution.py on the warehouse it built (what the seven
-models and the ROI marts add, per node, and the exact Markov solve against
-simulation). Exits 1 when a target is missed.
+Prints the generation time (not counted), the ingestion, dbt and full-build wall
+times (from the run's own step timings), the process tree's wall and CPU time
+and peak memory (the Python process plus the dbt subprocess, and Spark's JVM on
+Spark), against issue 14's targets; the slowest steps and dbt nodes as the run
+recorded them (audit.run_step_timings); the wall time of a second run over the
+same files (nothing to rebuild); then runs bench/bench_attribution.py on the
+warehouse it built (what the seven models and the ROI marts add, per node, and
+the exact Markov solve against simulation). Exits 1 when a target is missed.
 
-    make bench                                   # 1M touchpoints, fresh warehouse
+``--engine spark`` builds with ``ROI_ENGINE=spark`` (every dbt model on local Spark, README "Running on
+Spark"); ``--engine both`` builds the same landing zone on DuckDB and then on Spark and prints their
+figures side by side (the targets judge the DuckDB build).
+
+    make bench                                   # the sample on both engines, then 1M touchpoints on DuckDB
     make bench ARGS="--touchpoints 200000"       # another size (any option below, through ARGS)
     make bench ARGS="--touchpoints 10000000 --skip-attribution"   # 10M, landing zone from seeds/generate_large.py
+    .venv/bin/python bench/run_bench.py --landing seeds/sample --engine both --skip-attribution
+    .venv/bin/python bench/run_bench.py --touchpoints 10000000 --engine both --skip-attribution --without-mmm
     .venv/bin/python bench/run_bench.py --touchpoints 200000 --keep
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -33,6 +40,10 @@ from typing import NamedTuple
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from orchestration.lib.settings import ENGINES  # noqa: E402
+
 PYTHON = sys.executable
 TARGET_NO_CHANGE_SECONDS = 5.0
 # (up to this many touchpoints, full-build seconds, peak GiB of the process tree): issue 14's targets.
@@ -118,7 +129,6 @@ def run_measured(command: list[str], env: dict[str, str]) -> Measured:
 
 def print_profile(warehouse: Path, run_id: str, limit: int = 8) -> None:
     """The run's slowest Dagster steps and dbt nodes, as the run recorded them in audit.run_step_timings."""
-    sys.path.insert(0, str(REPO))
     from orchestration.lib import profiling
 
     for kind, title in (("dagster_step", "slowest steps"), ("dbt_node", "slowest dbt nodes")):
@@ -129,7 +139,6 @@ def print_profile(warehouse: Path, run_id: str, limit: int = 8) -> None:
 
 def config_without_mmm(path: Path) -> Path:
     """A copy of the config in force with the marketing-mix model switched off."""
-    sys.path.insert(0, str(REPO))
     from orchestration.lib.settings import config_path
 
     config = yaml.safe_load(config_path().read_text(encoding="utf-8")) or {}
@@ -138,14 +147,111 @@ def config_without_mmm(path: Path) -> Path:
     return path
 
 
+class Build(NamedTuple):
+    """One engine's full build of the landing zone, and the run over the same files after it."""
+
+    engine: str
+    ingestion: float  # seconds, the ingest steps
+    dbt: float  # seconds, the dbt steps (both invocations)
+    build: float  # seconds, the run (the CLI's own timing)
+    wall: float  # seconds, the process
+    cpu: float  # seconds, user + system of the process tree
+    peak: int  # bytes, the process tree
+    noop_wall: float  # seconds, the second run (nothing new)
+    noop_code: int
+    env: dict[str, str]  # the run's environment (warehouse, landing zone, engine)
+
+
+def spark_missing() -> str | None:
+    """Why ``ROI_ENGINE=spark`` cannot run here (None: it can)."""
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        return "the Spark engine is not installed (make install-spark)"
+    if shutil.which("java") is None:
+        return "Spark needs Java 17 or later on PATH"
+    return None
+
+
+def build_on(engine: str, landing: Path, folder: Path, arguments: argparse.Namespace) -> Build | None:
+    """Build ``landing`` with ``ROI_ENGINE=engine`` into a fresh warehouse under ``folder``; None if it failed."""
+    warehouse, dagster_home = folder / "roi.duckdb", folder / "dagster_home"
+    shutil.rmtree(folder, ignore_errors=True)
+    dagster_home.mkdir(parents=True)
+    shutil.copy(REPO / "orchestration" / "dagster.yaml", dagster_home / "dagster.yaml")
+    timings = folder / "timings.json"
+    env = {
+        **os.environ,
+        "ROI_ENGINE": engine,
+        "ROI_LANDING_DIR": str(landing),
+        "ROI_WAREHOUSE": str(warehouse),
+        "DAGSTER_HOME": str(dagster_home),
+    }
+    for name in ("ROI_LAKE", "ROI_SPARK_DIR"):  # the lake and Spark's state beside this warehouse
+        env.pop(name, None)
+    if arguments.without_mmm:
+        env["ROI_CONFIG"] = str(config_without_mmm(folder / "roi_without_mmm.yml"))
+    # Deployment step, not part of the build: parse the dbt project for this warehouse, engine and vars.
+    subprocess.run([PYTHON, "-m", "orchestration.cli", "prepare"], cwd=REPO, env=env, check=True)
+    code, wall, peak, cpu = run_measured(
+        [PYTHON, "-m", "orchestration.cli", "run", "--log-level", "WARNING", "--timings", str(timings)], env
+    )
+    if code != 0:
+        print(f"{engine}: build failed with exit code {code}")
+        return None
+    steps = json.loads(timings.read_text())
+    print_profile(warehouse, steps["run_id"])
+    # The same landing zone again: nothing new, so nothing is rebuilt.
+    noop_code, noop_wall, _, _ = run_measured([PYTHON, "-m", "orchestration.cli", "run", "--log-level", "WARNING"], env)
+    return Build(
+        engine=engine,
+        ingestion=sum(seconds for step, seconds in steps["steps"].items() if step.startswith("ingest")),
+        dbt=sum(seconds for step, seconds in steps["steps"].items() if step.startswith("dbt_")),
+        build=steps["run_seconds"],
+        wall=wall,
+        cpu=cpu,
+        peak=peak,
+        noop_wall=noop_wall,
+        noop_code=noop_code,
+        env=env,
+    )
+
+
+def print_builds(builds: list[Build], touchpoints: str, generation: float, landing_bytes: int) -> None:
+    """One column per engine: the build's figures side by side."""
+    print(f"\nBenchmark: {touchpoints} touchpoints, {os.cpu_count()} cores")
+    print(f"  landing zone: {landing_bytes / 2**20:.0f} MiB on disk, generated in {generation:.1f} s (not counted)")
+    print(f"  {'':<28}" + "".join(f"{build.engine:>12}" for build in builds))
+    rows = (
+        ("ingestion (all sources)", lambda build: f"{build.ingestion:10.1f} s", "the ingest steps (DuckDB on both)"),
+        ("dbt (both invocations)", lambda build: f"{build.dbt:10.1f} s", "the dbt steps"),
+        ("full build (the run)", lambda build: f"{build.build:10.1f} s", "ingestion to snapshot"),
+        ("process wall time", lambda build: f"{build.wall:10.1f} s", "includes Python start-up and definitions"),
+        ("process CPU time", lambda build: f"{build.cpu:10.1f} s", "user + system, the whole process tree"),
+        ("peak memory (tree)", lambda build: f"{build.peak / 2**30:8.2f} GiB", "Spark's JVM included"),
+        ("run again, no change", lambda build: f"{build.noop_wall:10.1f} s", "process wall time"),
+    )
+    for name, figure, note in rows:
+        print(f"  {name:<28}" + "".join(f"{figure(build):>12}" for build in builds) + f"   {note}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--touchpoints", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
     parser.add_argument("--keep", action="store_true", help="keep the generated landing zone and warehouse")
-    parser.add_argument("--skip-attribution", action="store_true", help="only the full build, not bench_attribution")
+    parser.add_argument(
+        "--skip-attribution",
+        action="store_true",
+        help="only the full build, not bench_attribution nor bench_optimiser",
+    )
     parser.add_argument("--landing", type=Path, default=None, help="build this landing zone (no generation)")
+    parser.add_argument(
+        "--engine",
+        choices=(*ENGINES, "both"),
+        default="duckdb",
+        help="ROI_ENGINE of the build; both: the same landing zone on DuckDB, then on local Spark, side by side "
+        "(issue 14's targets are DuckDB's and judge only its build)",
+    )
     parser.add_argument(
         "--without-mmm",
         action="store_true",
@@ -160,19 +266,23 @@ def main() -> int:
         f"{LARGE_GENERATOR_ABOVE:,} touchpoints",
     )
     arguments = parser.parse_args()
+    engines = list(ENGINES) if arguments.engine == "both" else [arguments.engine]
+    missing = spark_missing() if "spark" in engines else None
+    if missing and arguments.engine == "both":
+        print(f"Spark left out: {missing}")
+        engines.remove("spark")
+    elif missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
 
     workdir = arguments.workdir or Path(tempfile.mkdtemp(prefix="roi-bench-"))
-    landing, warehouse, dagster_home = workdir / "landing", workdir / "roi.duckdb", workdir / "dagster_home"
-    for path in (warehouse, dagster_home) if arguments.landing else (landing, warehouse, dagster_home):
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-    dagster_home.mkdir(parents=True)
-    shutil.copy(REPO / "orchestration" / "dagster.yaml", dagster_home / "dagster.yaml")
-
     started = time.monotonic()
     if arguments.landing:  # an A/B comparison: the same files for every run
         landing = arguments.landing
         print(f"Landing zone {landing} (generated before, not generated again)")
     else:
+        landing = workdir / "landing"
+        shutil.rmtree(landing, ignore_errors=True)
         script = generator(arguments.generator, arguments.touchpoints)
         print(f"Generating {arguments.touchpoints:,} touchpoints into {landing} with {script} ...")
         command = [PYTHON, script, "--out", str(landing), "--touchpoints", str(arguments.touchpoints)]
@@ -180,65 +290,43 @@ def main() -> int:
     generation = time.monotonic() - started
     landing_bytes = sum(path.stat().st_size for path in landing.rglob("*") if path.is_file())
 
-    timings = workdir / "timings.json"
-    env = {
-        **os.environ,
-        "ROI_LANDING_DIR": str(landing),
-        "ROI_WAREHOUSE": str(warehouse),
-        "DAGSTER_HOME": str(dagster_home),
-    }
-    if arguments.without_mmm:
-        env["ROI_CONFIG"] = str(config_without_mmm(workdir / "roi_without_mmm.yml"))
-    # Deployment step, not part of the build: parse the dbt project for this warehouse and these vars.
-    subprocess.run([PYTHON, "-m", "orchestration.cli", "prepare"], cwd=REPO, env=env, check=True)
-    code, wall, peak, cpu = run_measured(
-        [PYTHON, "-m", "orchestration.cli", "run", "--log-level", "WARNING", "--timings", str(timings)], env
-    )
-    if code != 0:
-        print(f"build failed with exit code {code}")
-        return code
-    steps = json.loads(timings.read_text())
-    ingestion = sum(seconds for step, seconds in steps["steps"].items() if step.startswith("ingest"))
-    build = steps["run_seconds"]
+    builds: list[Build] = []
+    for engine in engines:
+        print(f"\n{engine}: building {landing} ...")
+        build = build_on(engine, landing, workdir / engine, arguments)
+        if build is None:
+            return 1
+        builds.append(build)
+    touchpoints = "the landing zone's" if arguments.landing else f"{arguments.touchpoints:,}"
+    print_builds(builds, touchpoints, generation, landing_bytes)
 
-    gib = peak / 2**30
-    target_seconds, target_gib = targets(arguments.touchpoints)
-    rows = [
-        ("landing zone generated", f"{generation:8.1f} s", f"{landing_bytes / 2**20:.0f} MiB on disk (not counted)"),
-        ("ingestion (all sources)", f"{ingestion:8.1f} s", "the ingest_landing_zone step"),
-        ("full build (the run)", f"{build:8.1f} s", f"target <= {target_seconds:.0f} s"),
-        ("process wall time", f"{wall:8.1f} s", "includes Python start-up and loading definitions"),
-        ("process CPU time", f"{cpu:8.1f} s", "user + system, the whole process tree"),
-        ("peak memory (tree)", f"{gib:8.2f} GiB", f"target <= {target_gib:.1f} GiB"),
-    ]
-    print(f"\nBenchmark: {arguments.touchpoints:,} touchpoints, {os.cpu_count()} cores")
-    for name, value, note in rows:
-        print(f"  {name:<26}{value:>12}   {note}")
-    print_profile(warehouse, steps["run_id"])
-
-    # The same landing zone again: nothing new, so nothing is rebuilt.
-    code, noop_wall, _, _ = run_measured([PYTHON, "-m", "orchestration.cli", "run", "--log-level", "WARNING"], env)
-    noop_ok = code == 0 and noop_wall <= TARGET_NO_CHANGE_SECONDS
-    print(
-        f"  {'run again, no change':<26}{noop_wall:8.1f} s      process wall time, "
-        f"target <= {TARGET_NO_CHANGE_SECONDS:.0f} s"
-    )
-    ok = build <= target_seconds and gib <= target_gib and noop_ok
-    print(f"\n{'WITHIN' if ok else 'OVER'} TARGET (full build)")
+    ok = True
+    on_duckdb = next((build for build in builds if build.engine == "duckdb"), None)
+    if on_duckdb is not None:
+        target_seconds, target_gib = targets(arguments.touchpoints)
+        gib = on_duckdb.peak / 2**30
+        noop_ok = on_duckdb.noop_code == 0 and on_duckdb.noop_wall <= TARGET_NO_CHANGE_SECONDS
+        ok = on_duckdb.build <= target_seconds and gib <= target_gib and noop_ok
+        print(
+            f"\n{'WITHIN' if ok else 'OVER'} TARGET (DuckDB full build <= {target_seconds:.0f} s, "
+            f"<= {target_gib:.1f} GiB, run again <= {TARGET_NO_CHANGE_SECONDS:.0f} s)"
+        )
 
     attribution_ok = True
     if not arguments.skip_attribution:
-        print("\nAttribution at this scale (bench/bench_attribution.py, on the warehouse just built):")
-        attribution = subprocess.run(
-            [PYTHON, "bench/bench_attribution.py", "--warehouse", str(warehouse), "--landing", str(landing)],
-            cwd=REPO,
-            env=env,
-            check=False,
-        )
-        attribution_ok = attribution.returncode == 0
-    print("\nBudget scenarios (bench/bench_optimiser.py: three default scenarios, 8 channels x 2,000 draws):")
-    optimiser = subprocess.run([PYTHON, "bench/bench_optimiser.py"], cwd=REPO, env=env, check=False)
-    attribution_ok = attribution_ok and optimiser.returncode == 0
+        if on_duckdb is not None:
+            print("\nAttribution at this scale (bench/bench_attribution.py, on the DuckDB warehouse just built):")
+            warehouse = on_duckdb.env["ROI_WAREHOUSE"]
+            attribution = subprocess.run(
+                [PYTHON, "bench/bench_attribution.py", "--warehouse", warehouse, "--landing", str(landing)],
+                cwd=REPO,
+                env=on_duckdb.env,
+                check=False,
+            )
+            attribution_ok = attribution.returncode == 0
+        print("\nBudget scenarios (bench/bench_optimiser.py: three default scenarios, 8 channels x 2,000 draws):")
+        optimiser = subprocess.run([PYTHON, "bench/bench_optimiser.py"], cwd=REPO, env=builds[0].env, check=False)
+        attribution_ok = attribution_ok and optimiser.returncode == 0
     if not arguments.keep and arguments.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok and attribution_ok else 1

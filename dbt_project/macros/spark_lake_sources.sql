@@ -50,3 +50,41 @@
     {%- endif -%}
     select 1 as lake_sources_registered
 {%- endmacro %}
+
+{#
+    The seeds' copy in the lake, so the DuckDB warehouse reads them like every other table Spark built
+    (`reference.<seed>` as a view over `<lake>/reference/<seed>/`, orchestration/lib/spark_engine.py):
+    the attribution checks read `reference.attribution_models`, and the snapshot publishes the reference
+    tables. dbt-spark drops and re-creates a seed on every build, which on an external table would append
+    to the files the drop left, so the seed stays a managed table of Spark's catalog and this copies it
+    (a CTAS over the lake folder: `allowNonEmptyLocationInCTAS` in the spark target overwrites the previous
+    copy). Run as the project's on-run-end hook, for the seeds this invocation loaded; nothing on DuckDB.
+#}
+{% macro roi_publish_lake_seeds(results) -%}
+    {{ return(adapter.dispatch('roi_publish_lake_seeds')(results)) }}
+{%- endmacro %}
+
+{% macro default__roi_publish_lake_seeds(results) -%}
+    select 1 as nothing_to_publish
+{%- endmacro %}
+
+{% macro spark__roi_publish_lake_seeds(results) -%}
+    {%- if execute -%}
+        {%- set lake = env_var('ROI_LAKE') -%}
+        {%- for result in results if result.node.resource_type == 'seed' and result.status == 'success' -%}
+            {%- set seed = result.node -%}
+            {%- set copy = 'roi_lake_' ~ seed.schema ~ '.' ~ seed.alias -%}
+            {%- call statement('lake_schema_' ~ seed.alias) -%}
+                create schema if not exists roi_lake_{{ seed.schema }}
+            {%- endcall -%}
+            {%- call statement('lake_drop_' ~ seed.alias) -%}
+                drop table if exists {{ copy }}
+            {%- endcall -%}
+            {%- call statement('lake_copy_' ~ seed.alias) -%}
+                create table {{ copy }} using parquet location '{{ lake }}/{{ seed.schema }}/{{ seed.alias }}'
+                as select * from {{ seed.schema }}.{{ seed.alias }}
+            {%- endcall -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1 as lake_seeds_published
+{%- endmacro %}

@@ -18,6 +18,7 @@ column and reason, and the full text stays in the warehouse's audit schema.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +66,12 @@ def _published_columns(connection: duckdb.DuckDBPyConnection, schema: str, table
     return ", ".join(quote_identifier(name) for (name,) in columns if name not in left_out)
 
 
-def publish(warehouse: Path) -> Snapshot:
-    """Copy the reader-facing schemas to a fresh snapshot file and Parquet files, then swap them in."""
+def publish(warehouse: Path, lake_views: Collection[tuple[str, str]] = ()) -> Snapshot:
+    """Copy the reader-facing schemas to a fresh snapshot file and Parquet files, then swap them in.
+
+    The copy is of the schemas' tables, and of ``lake_views``: the ``(schema, name)`` of the views over
+    the lake's Parquet that stand for tables when Spark built the models (``lib/spark_engine.py``).
+    """
     target = snapshot_path(warehouse)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
@@ -76,9 +81,9 @@ def publish(warehouse: Path) -> Snapshot:
     with connect(warehouse) as connection:
         listed = connection.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = current_database() and table_type = 'BASE TABLE' "
-            "and list_contains(?, table_schema) order by 1, 2",
-            [list(SNAPSHOT_SCHEMAS)],
+            "where table_catalog = current_database() and list_contains(?, table_schema) "
+            "and (table_type = 'BASE TABLE' or list_contains(?, [table_schema, table_name])) order by 1, 2",
+            [list(SNAPSHOT_SCHEMAS), [[schema, name] for schema, name in lake_views]],
         ).fetchall()
         # Paths are ours (derived from ROI_WAREHOUSE), not data; ATTACH and COPY take no bound parameters.
         connection.execute(f"attach {quote_literal(str(staging))} as snapshot")

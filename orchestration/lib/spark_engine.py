@@ -29,9 +29,11 @@ import duckdb
 
 from orchestration.lib.sql import quote_identifier, quote_literal
 
-# The dbt schemas whose table models Spark writes to the lake (dbt_project.yml `location_root`).
-LAKE_LAYERS = ("intermediate", "marts", "audit")
+# The dbt schemas whose table models Spark writes to the lake (dbt_project.yml `location_root`), and the
+# seeds' copies (`reference`, the on-run-end hook in macros/spark_lake_sources.sql).
+LAKE_LAYERS = ("intermediate", "marts", "audit", "reference")
 SOURCES_FOLDER = "sources"
+NO_CONSOLE_PROGRESS = "--conf spark.ui.showConsoleProgress=false"
 PART_FILE = "part-0.parquet"
 
 
@@ -42,11 +44,22 @@ def spark_dir(warehouse: Path) -> Path:
 
 
 def dbt_environment(lake: str, warehouse: Path, exported: Iterable[str] = ()) -> dict[str, str]:
-    """The environment variables the spark target and the on-run-start hook read."""
+    """The environment variables the spark target and the hooks read, and the JVM's launch options.
+
+    Spark's console progress bar is switched off: in session mode the JVM shares dbt's process, and
+    dagster-dbt reads dbt's stdout and stderr as one stream of JSON lines, so a bar printed without its
+    newline (``[Stage 577:>  (0 + 1) / 1]``) glued itself to the next event, which was lost (18 test
+    results of the sample's first run, and the steps after them skipped). ``PYSPARK_SUBMIT_ARGS`` is how
+    PySpark starts the JVM; options already in it are kept.
+    """
+    submit = os.environ.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+    if NO_CONSOLE_PROGRESS not in submit:
+        submit = f"{NO_CONSOLE_PROGRESS} {submit}"
     return {
         "ROI_LAKE": lake,
         "ROI_SPARK_DIR": str(spark_dir(warehouse)),
         "ROI_LAKE_SOURCES": ",".join(sorted(exported)),
+        "PYSPARK_SUBMIT_ARGS": submit,
     }
 
 
@@ -136,8 +149,9 @@ def around_dbt(warehouse: Path, lake: str, manifest: Mapping) -> Iterator[None]:
         exported = export_sources(connection, lake, manifest_sources(manifest))
     exported += [f"raw.{table}" for table in published_raw_tables(lake)]
     spark_dir(warehouse).mkdir(parents=True, exist_ok=True)
-    previous = {name: os.environ.get(name) for name in ("ROI_LAKE", "ROI_SPARK_DIR", "ROI_LAKE_SOURCES")}
-    os.environ.update(dbt_environment(lake, warehouse, exported))
+    environment = dbt_environment(lake, warehouse, exported)
+    previous = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
     try:
         yield
     finally:

@@ -82,9 +82,32 @@ def test_attach_lake_tables_replaces_a_table_by_a_view_over_the_parquet(
 
 def test_dbt_environment_names_the_lake_spark_state_and_registered_sources(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("ROI_SPARK_DIR", raising=False)
+    monkeypatch.delenv("PYSPARK_SUBMIT_ARGS", raising=False)
     environment = spark_engine.dbt_environment("/lake", tmp_path / "roi.duckdb", ["raw.touchpoints", "attribution.x"])
     assert environment == {
         "ROI_LAKE": "/lake",
         "ROI_SPARK_DIR": str(tmp_path / "spark"),
         "ROI_LAKE_SOURCES": "attribution.x,raw.touchpoints",
+        # No progress bar on the stream dagster-dbt parses; PySpark's own default otherwise.
+        "PYSPARK_SUBMIT_ARGS": "--conf spark.ui.showConsoleProgress=false pyspark-shell",
     }
+
+
+def test_dbt_environment_keeps_the_users_spark_submit_arguments(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--driver-memory 6g pyspark-shell")
+    submit = spark_engine.dbt_environment("/lake", tmp_path / "roi.duckdb")["PYSPARK_SUBMIT_ARGS"]
+    assert submit == "--conf spark.ui.showConsoleProgress=false --driver-memory 6g pyspark-shell"
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", submit)  # set already (a second invocation): not added twice
+    assert spark_engine.dbt_environment("/lake", tmp_path / "roi.duckdb")["PYSPARK_SUBMIT_ARGS"] == submit
+
+
+def test_lake_tables_include_the_seeds_copies(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    for layer, name in (("reference", "attribution_models"), ("marts", "dim_channels"), ("sources", "x")):
+        (lake / layer / name).mkdir(parents=True)
+        duckdb.sql(f"copy (select 1 as x) to '{lake}/{layer}/{name}/part-0.parquet' (format parquet)")
+    # The exported sources are Spark's inputs, not tables it built: no view over them.
+    assert sorted(spark_engine.lake_tables(str(lake))) == [
+        ("marts", "dim_channels"),
+        ("reference", "attribution_models"),
+    ]

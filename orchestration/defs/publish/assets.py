@@ -11,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import Warehouse
-from orchestration.lib import publish_gate, snapshot
+from orchestration.lib import publish_gate, snapshot, spark_engine
+from orchestration.lib.settings import ENGINE, lake_location
 
 SNAPSHOT_KEY = dg.AssetKey(["publish", "warehouse_snapshot"])
 # Among the steps ready to run, the lowest priority runs last: the check steps of the marts (separate steps,
@@ -40,7 +41,9 @@ def build_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         refused = publish_gate.refusal_for_run(context.instance, context.run)
         if refused is not None:
             raise dg.Failure(description=refused)
-        published = snapshot.publish(Path(warehouse.path))
+        # On Spark the models are views over the lake's Parquet: the snapshot copies them like tables.
+        lake_views = spark_engine.lake_tables(lake_location()).keys() if ENGINE == "spark" else ()
+        published = snapshot.publish(Path(warehouse.path), lake_views)
         context.log.info(f"published {len(published.tables)} tables to {published.path}")
         return dg.MaterializeResult(
             metadata={
