@@ -57,3 +57,52 @@
 {% macro roi_view_materialization() -%}
     {{ return('table' if target.type == 'spark' else 'view') }}
 {%- endmacro %}
+
+{#
+    A double as money in decimal(precision, scale), the same on every engine: every money column
+    cast from a double goes through here.
+
+    A double holds 15 to 17 significant decimal digits, and only 15 are sure (DBL_DIG: any decimal
+    of 15 significant digits survives the trip into a double and back); what a plain cast shows
+    beyond them is binary noise, and the engines show different noise. DuckDB's cast scales the
+    exact binary value in double arithmetic (16719.02335894 becomes 16719.023358940002 in
+    decimal(38, 12)), Spark's rounds Java's shortest decimal string of the double
+    (16719.023358940000); and a value halfway between two steps of the scale (the mean of two
+    amounts of 6 decimals, cast to 6) is rounded up by one and down by the other. So the double is
+    rounded to its first 15 significant digits, and never below the scale: all `scale` decimals
+    while it has at most 15 - scale digits before the point, one decimal fewer for each further
+    digit (decimal(38, 12) keeps 12 decimals below 1,000 and 10 at 16,719.02; decimal(18, 6) keeps
+    its micros below 10^9). Past 10^15 (only a type with more than 15 digits before the point gets
+    there) whole units are kept: no money is that large.
+
+    Only exact steps, so both engines give the same digits: the value times a power of ten (an
+    exact constant; one IEEE rounding, the same on both), rounded to a whole number (below 10^15,
+    so exact, and halves away from zero on both), cast to a decimal and scaled back by a decimal
+    constant. `expression` is cast to a double first; for the same digits on both engines it must
+    be the same double on both (exact_sum for sums, roi_divide for divisions; a libm function such
+    as pow can differ in its last bit between engines).
+#}
+{% macro roi_decimal_from_double(expression, precision, scale) -%}
+    {%- set value = 'cast(' ~ expression ~ ' as ' ~ type_double() ~ ')' -%}
+    {%- set lowest_scale = [0, [scale, 15 - (precision - scale)] | min] | max -%}
+    {%- set rounded = [] -%}
+    {%- for kept in range(scale, lowest_scale - 1, -1) -%}
+        {%- do rounded.append(
+            'cast(round(' ~ value ~ ') as decimal(20, 0))' if kept == 0
+            else 'cast(round(' ~ value ~ ' * ' ~ 10 ** kept ~ ') as decimal(20, 0)) * 0.' ~ '0' * (kept - 1) ~ '1'
+        ) -%}
+    {%- endfor -%}
+    cast(
+        {%- if rounded | length == 1 %}
+        {{ rounded[0] }}
+        {%- else %}
+        case
+            {%- for kept in range(scale, lowest_scale, -1) %}
+            when abs({{ value }}) < {{ 10 ** (15 - kept) }} then {{ rounded[loop.index0] }}
+            {%- endfor %}
+            else {{ rounded[-1] }}
+        end
+        {%- endif %}
+        as decimal({{ precision }}, {{ scale }})
+    )
+{%- endmacro %}

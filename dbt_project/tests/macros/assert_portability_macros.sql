@@ -3,7 +3,9 @@
 -- tie), skips NULLs and gives NULL for a group of NULLs; roi_divide divides in double precision;
 -- roi_row_number counts 1, 2, 3; day_of_week is 0 on a Sunday and 6 on a Saturday; dbt.dateadd keeps
 -- a timestamp's time of day to the fraction of a second (dbt-spark's own cut it to midnight) and gives
--- midnight of the day for a date. On Spark the engine comparison builds these too
+-- midnight of the day for a date; roi_decimal_from_double keeps a double's first 15 significant digits
+-- (no binary noise: DuckDB's plain cast gives 16719.023358940002 and 123456789012.345669025792 below),
+-- never more than the scale, halves away from zero, NULL for NULL. On Spark the engine comparison builds these too
 -- (tests/integration/test_engine_comparison.py).
 with
 
@@ -57,7 +59,12 @@ results as (
         {{ day_of_week("cast('2024-03-09' as date)") }} as saturday,
         cast({{ dbt.dateadd('day', -30, "cast('2025-03-01 10:15:30.25' as timestamp)") }} as timestamp)
             as thirty_days_before,
-        cast({{ dbt.dateadd('day', 1, "cast('2024-02-28' as date)") }} as timestamp) as day_after
+        cast({{ dbt.dateadd('day', 1, "cast('2024-02-28' as date)") }} as timestamp) as day_after,
+        {{ roi_decimal_from_double('cast(16719.02335894 as ' ~ type_double() ~ ')', 38, 12) }} as noisy_amount,
+        {{ roi_decimal_from_double('cast(123456789012.345678 as ' ~ type_double() ~ ')', 38, 12) }} as large_amount,
+        {{ roi_decimal_from_double(roi_divide(100, 3), 38, 12) }} as third_of_hundred,
+        {{ roi_decimal_from_double('cast(-2.0000005 as ' ~ type_double() ~ ')', 18, 6) }} as negative_half,
+        {{ roi_decimal_from_double('cast(null as ' ~ type_double() ~ ')', 18, 6) }} as no_amount
 
 ),
 
@@ -87,6 +94,15 @@ expectations as (
         'dateadd keeps the time of day and its fraction' as expectation,
         thirty_days_before = cast('2025-01-30 10:15:30.25' as timestamp)
         and day_after = cast('2024-02-29 00:00:00' as timestamp) as is_met
+    from results
+    union all
+    select
+        'roi_decimal_from_double keeps 15 significant digits, at most the scale' as expectation,
+        noisy_amount = cast('16719.02335894' as decimal(38, 12))
+        and large_amount = cast('123456789012.346' as decimal(38, 12))
+        and third_of_hundred = cast('33.333333333333' as decimal(38, 12))
+        and negative_half = cast('-2.000001' as decimal(18, 6))
+        and no_amount is null as is_met
     from results
 
 )

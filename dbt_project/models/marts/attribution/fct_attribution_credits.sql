@@ -78,14 +78,14 @@ credits_with_values as (
         credits_unioned.campaign_id,
         credits_unioned.credit,
         -- exact decimals per row, so sums over them do not depend on the order they are added in
-        cast(
-            cast(conversions.revenue_rc as {{ type_double() }})
-            * credits_unioned.credit as decimal(38, 12)
-        ) as attributed_revenue_rc,
-        cast(
-            cast(conversions.gross_margin_rc as {{ type_double() }})
-            * credits_unioned.credit as decimal(38, 12)
-        ) as attributed_margin_rc
+        {{ roi_decimal_from_double(
+            'cast(conversions.revenue_rc as ' ~ type_double() ~ ') * credits_unioned.credit',
+            38, 12
+        ) }} as attributed_revenue_rc,
+        {{ roi_decimal_from_double(
+            'cast(conversions.gross_margin_rc as ' ~ type_double() ~ ') * credits_unioned.credit',
+            38, 12
+        ) }} as attributed_margin_rc
     from credits_unioned
     inner join conversions
         on credits_unioned.conversion_id = conversions.conversion_id

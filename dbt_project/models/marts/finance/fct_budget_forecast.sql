@@ -115,12 +115,12 @@ budget_forecast as (
         cast(coalesce(horizon_budgets.budget_rc, 0) as decimal(38, 12)) as budget_rc,
         cast(current_forecasts.spend_to_date_rc as decimal(38, 12)) as spend_to_date_rc,
         cast(current_forecasts.projected_spend_rc as decimal(38, 6)) as projected_spend_rc,
-        cast(
-            current_forecasts.projected_spend_rc / (1 + backtest_errors.error_p90) as decimal(38, 6)
-        ) as projected_low_rc,
-        cast(
-            current_forecasts.projected_spend_rc / (1 + backtest_errors.error_p10) as decimal(38, 6)
-        ) as projected_high_rc,
+        {{ roi_decimal_from_double(
+            'current_forecasts.projected_spend_rc / (1 + backtest_errors.error_p90)', 38, 6
+        ) }} as projected_low_rc,
+        {{ roi_decimal_from_double(
+            'current_forecasts.projected_spend_rc / (1 + backtest_errors.error_p10)', 38, 6
+        ) }} as projected_high_rc,
         cast(current_forecasts.run_rate_projected_spend_rc as decimal(38, 6))
             as run_rate_projected_spend_rc,
         cast(

@@ -424,11 +424,14 @@ projections as (
         case
             when day_of_period = days_in_period then 0
             when history_day_count < 7
-                then spend_to_date_rc / day_of_period * remaining_days_in_flight
+                then
+                    {{ roi_divide('spend_to_date_rc', 'day_of_period') }}
+                    * remaining_days_in_flight
             when typical_week_spend_rc = 0 then 0
             else remaining_at_weekday_means_rc * recent_week_spend_rc / typical_week_spend_rc
         end as projected_remaining_rc,
-        spend_to_date_rc / day_of_period * days_in_period as run_rate_projected_spend_rc
+        {{ roi_divide('spend_to_date_rc', 'day_of_period') }} * days_in_period
+            as run_rate_projected_spend_rc
     from budget_line_day_profiles
 
 ),
@@ -460,11 +463,12 @@ budget_pacing as (
         cast(budget_rc as decimal(38, 12)) as budget_rc,
         cast(spend_to_date_rc as decimal(38, 12)) as spend_to_date_rc,
         cast(recent_week_spend_rc as decimal(38, 12)) as recent_week_spend_rc,
-        cast(typical_week_spend_rc as decimal(38, 6)) as typical_week_spend_rc,
+        {{ roi_decimal_from_double('typical_week_spend_rc', 38, 6) }} as typical_week_spend_rc,
         projection_method,
-        cast(projected_spend_rc as decimal(38, 6)) as projected_spend_rc,
-        cast(run_rate_projected_spend_rc as decimal(38, 6)) as run_rate_projected_spend_rc,
-        cast(projected_variance_rc as decimal(38, 6)) as projected_variance_rc,
+        {{ roi_decimal_from_double('projected_spend_rc', 38, 6) }} as projected_spend_rc,
+        {{ roi_decimal_from_double('run_rate_projected_spend_rc', 38, 6) }}
+            as run_rate_projected_spend_rc,
+        {{ roi_decimal_from_double('projected_variance_rc', 38, 6) }} as projected_variance_rc,
         cast(projected_variance_pct as {{ type_double() }}) as projected_variance_pct,
         case
             when budget_rc = 0

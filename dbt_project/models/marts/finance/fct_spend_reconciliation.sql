@@ -164,10 +164,12 @@ spend_to_reconcile as (
             case
                 when spend_by_account_month_and_currency.spend_currency = account_months.currency
                     then spend_by_account_month_and_currency.spend
-                else cast(
-                    spend_by_account_month_and_currency.spend_rc
-                    / fx_rates_by_period.period_end_fx_rate as decimal(38, 6)
-                )
+                else {{ roi_decimal_from_double(
+                    roi_divide(
+                        'spend_by_account_month_and_currency.spend_rc',
+                        'fx_rates_by_period.period_end_fx_rate'
+                    ), 38, 6
+                ) }}
             end
         ) as platform_spend,
         max(

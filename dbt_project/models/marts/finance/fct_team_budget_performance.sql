@@ -110,10 +110,11 @@ team_line_shares as (
                     partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
                 ) > 0
                 then
-                    coalesce(team_line_spend.spend_rc, 0)
-                    / sum(coalesce(team_line_spend.spend_rc, 0)) over (
-                        partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
-                    )
+                    {{ roi_divide(
+                        'coalesce(team_line_spend.spend_rc, 0)',
+                        'sum(coalesce(team_line_spend.spend_rc, 0)) over (partition by '
+                        ~ 'budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id)'
+                    ) }}
             else cast(1 as {{ type_double() }}) / count(*) over (
                 partition by budget_vs_actual.fiscal_period, budget_vs_actual.budget_line_id
             )
@@ -216,12 +217,11 @@ team_performance as (
         periods.is_closed,
         '{{ var("preferred_attribution_model") }}' as attribution_model,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        cast(coalesce(team_budgets.budget_rc, 0) as decimal(38, 6)) as budget_rc,
-        cast(coalesce(team_budgets.actual_rc, 0) as decimal(38, 6)) as actual_rc,
-        cast(
-            coalesce(team_budgets.actual_rc, 0)
-            - coalesce(team_budgets.budget_rc, 0) as decimal(38, 6)
-        ) as variance_rc,
+        {{ roi_decimal_from_double('coalesce(team_budgets.budget_rc, 0)', 38, 6) }} as budget_rc,
+        {{ roi_decimal_from_double('coalesce(team_budgets.actual_rc, 0)', 38, 6) }} as actual_rc,
+        {{ roi_decimal_from_double(
+            'coalesce(team_budgets.actual_rc, 0) - coalesce(team_budgets.budget_rc, 0)', 38, 6
+        ) }} as variance_rc,
         cast(
             (coalesce(team_budgets.actual_rc, 0) - coalesce(team_budgets.budget_rc, 0))
             / nullif(team_budgets.budget_rc, 0) as {{ type_double() }}
