@@ -143,13 +143,15 @@ def config_digest() -> str:
 
 
 def build_inputs() -> dict[str, str]:
-    """Each input of a build and its digest: landing zone, config, environment, code, and registered ones."""
+    """Each input of a build and its digest: landing zone, config, environment, engine, code, registered ones."""
     inputs = {
         "landing": landing_digest(settings.landing_dir()),
         # The same files by source: which sources changed decides whether a spend-only run will do.
         "landing_sources": json.dumps(landing_source_digests(settings.landing_dir()), sort_keys=True),
         "config": config_digest(),
         "environment": json.dumps({name: os.environ.get(name) for name in ENVIRONMENT}, sort_keys=True),
+        # The engine dbt builds on (ROI_ENGINE, effective value): another engine writes every model again.
+        "engine": settings.ENGINE,
         "code": code_digest(),
     }
     for name, digest in sorted(_registered.items()):

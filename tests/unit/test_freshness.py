@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from orchestration import cli
-from orchestration.lib import freshness, settings
+from orchestration.lib import freshness, settings, spend_only
 from orchestration.lib.snapshot import snapshot_path
 from orchestration.lib.sources import SOURCES_BY_NAME
 
@@ -79,6 +79,13 @@ def test_a_changed_setting_or_currency_is_a_change_but_a_restated_default_is_not
     config.write_text("pacing:\n  under_pct: 0.10\n")
     monkeypatch.setenv("ROI_REPORTING_CURRENCY", "EUR")
     assert freshness.changed_inputs(warehouse, freshness.build_inputs()) == ["environment"]
+
+
+def test_another_engine_is_a_change(landing: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch):
+    _recorded(warehouse)
+    monkeypatch.setattr(settings, "ENGINE", "spark")
+    assert freshness.changed_inputs(warehouse, freshness.build_inputs()) == ["engine"]
+    assert spend_only.decide(freshness.last_build(warehouse).inputs, freshness.build_inputs()).mode == spend_only.FULL
 
 
 def test_a_registered_input_makes_a_due_rebuild_a_change(
