@@ -28,11 +28,8 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONUNBUFFERED := 1
 
-# Two workers (pytest-xdist): most of a build is one busy core (Dagster's steps, dbt's parse, a sampler's
-# chain), so two builds side by side use the machine's two cores. Tests that read the same shared build
-# share a worker (tests/conftest.py), so no build is made twice.
 test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(BIN)/pytest -m 'slow and not spark' -n 2 --dist loadgroup
+	$(BIN)/pytest -m 'slow and not spark'
 
 # The engine comparison (marker `spark`): installs the Spark extra, builds the sample on both engines.
 # Not part of .ci/run yet: see README "Running on Spark".
