@@ -44,6 +44,7 @@ class CheckLine:
     description: str
     kind: str = "integrity"  # or "target" (orchestration/lib/checks.py)
     status: str = ""  # passed, failed, missed, not_measurable ("" for checks that do not say)
+    integrity_failure: bool = False  # publish_gate.is_integrity_failure: holds the snapshot back
 
     @property
     def is_target(self) -> bool:
@@ -67,16 +68,10 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> list[CheckLine]:
                 description=description,
                 kind=str(kind.value) if kind is not None else "integrity",
                 status=str(status.value) if status is not None else "",
+                integrity_failure=publish_gate.is_integrity_failure(evaluation),
             )
         )
     return lines
-
-
-def _checks_not_run(instance: dg.DagsterInstance, run_id: str, result: dg.ExecuteInProcessResult) -> list[str]:
-    """``asset :: check`` of every check the run planned and never evaluated (its step did not run)."""
-    return publish_gate.not_evaluated(
-        publish_gate.planned_checks(instance, run_id), result.get_asset_check_evaluations()
-    )
 
 
 def _failed_steps(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
@@ -145,8 +140,8 @@ def print_summary(
     lines = _check_lines(result)
     targets = [check for check in lines if check.is_target]
     checks = [check for check in lines if not check.is_target]
-    failed_errors = [check for check in checks if not check.passed and check.severity == "ERROR"]
-    failed_warnings = [check for check in checks if not check.passed and check.severity != "ERROR"]
+    failed_errors = [check for check in checks if check.integrity_failure]
+    failed_warnings = [check for check in checks if not check.passed and not check.integrity_failure]
     missed = [target for target in targets if not target.passed and target.status != "not_measurable"]
     unmeasurable = [target for target in targets if target.status == "not_measurable"]
     print("\n" + "=" * 78)
@@ -169,10 +164,12 @@ def print_summary(
     for step, reason in _failed_steps(result):
         print(f"  STEP FAILED {step}  {reason}")
     run_ids = getattr(result, "run_ids", [result.run_id])  # a spend-only build is two runs (StagedResult)
-    not_run = [] if instance is None else [n for r in run_ids for n in _checks_not_run(instance, r, result)]
+    planned = set() if instance is None else publish_gate.planned_by_runs(instance, run_ids)
+    evaluations = result.get_asset_check_evaluations()
+    not_run = publish_gate.not_evaluated(planned, evaluations)
     if not_run:
         shown = ", ".join(not_run[:NOT_RUN_LISTED]) + (", …" if len(not_run) > NOT_RUN_LISTED else "")
-        print(f"  NOT RUN {len(not_run)} check(s) planned but not run (an upstream step failed): {shown}")
+        print(f"  NOT RUN {len(not_run)} check(s) planned but not run (a step failed or was skipped): {shown}")
     print(
         f"Targets {len(targets) - len(missed) - len(unmeasurable)} met, {len(missed)} missed, "
         f"{len(unmeasurable)} not measurable (business targets: reported and alerted, never blocking)"
@@ -181,7 +178,9 @@ def print_summary(
         print(f"  MISSED  {target.asset} :: {target.name}  {target.description}")
     for target in unmeasurable:
         print(f"  NOT MEASURABLE  {target.asset} :: {target.name}  {target.description}")
-    ok = result.success and not failed_errors
+    # The publish gate's rule: a failed integrity check, or a planned check that never ran (its step was
+    # skipped, even without a failed step), means nothing was published.
+    ok = result.success and publish_gate.refusal(planned, evaluations) is None
     verdict = "SUCCESS" if ok else "FAILED"
     if ok and missed:
         names = ", ".join(sorted({target.name for target in missed}))

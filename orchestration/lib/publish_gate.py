@@ -11,8 +11,9 @@ after every check step of its run (it has the lowest step priority) and refuses,
   proves nothing).
 
 A spend-only build is two runs (``cli.py``): the second carries ``CONTINUES_RUN_TAG`` with the first's id,
-and its gate reads the checks of both. The CLI reads the same functions for its summary: the FAILED lines,
-the NOT RUN line and the exit code.
+and its gate reads the checks of both. The CLI's summary reads the same functions: its FAILED lines
+(``is_integrity_failure``), its NOT RUN line (``not_evaluated``) and its verdict and exit code (``refusal``),
+so a run whose steps were skipped without a failure (nothing published) never reads SUCCESS.
 """
 
 from __future__ import annotations
@@ -32,12 +33,17 @@ def label(asset_key: dg.AssetKey, check_name: str) -> str:
     return f"{asset_key.to_user_string()} :: {check_name}"
 
 
+def is_integrity_failure(evaluation: dg.AssetCheckEvaluation) -> bool:
+    """A failed check with ERROR severity (business targets and plausibility flags are WARN)."""
+    return not evaluation.passed and evaluation.severity.value == "ERROR"
+
+
 def integrity_failures(evaluations: Iterable[dg.AssetCheckEvaluation]) -> list[str]:
-    """Every failed check with ERROR severity (business targets and plausibility flags are WARN)."""
+    """Every failed check with ERROR severity, labelled."""
     return [
         label(evaluation.asset_key, evaluation.check_name)
         for evaluation in evaluations
-        if not evaluation.passed and evaluation.severity.value == "ERROR"
+        if is_integrity_failure(evaluation)
     ]
 
 
@@ -91,8 +97,15 @@ def planned_checks(instance: dg.DagsterInstance, run_id: str) -> set[str]:
     return planned
 
 
+def planned_by_runs(instance: dg.DagsterInstance, run_ids: Iterable[str]) -> set[str]:
+    """Labels of every check any of these runs planned (a spend-only build is two runs, read as one)."""
+    return set().union(*(planned_checks(instance, run_id) for run_id in run_ids))
+
+
 def refusal_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:
     """``refusal`` over the checks of this run and of the run it continues, if any."""
     run_ids = [run.run_id, *([run.tags[CONTINUES_RUN_TAG]] if CONTINUES_RUN_TAG in run.tags else [])]
-    planned = set().union(*(planned_checks(instance, run_id) for run_id in run_ids))
-    return refusal(planned, [evaluation for run_id in run_ids for evaluation in run_evaluations(instance, run_id)])
+    return refusal(
+        planned_by_runs(instance, run_ids),
+        [evaluation for run_id in run_ids for evaluation in run_evaluations(instance, run_id)],
+    )
