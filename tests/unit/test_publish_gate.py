@@ -8,6 +8,7 @@ table becomes ready when the snapshot does, and its step key (``warehouse__…``
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -132,3 +133,26 @@ def test_no_check_of_the_project_is_blocking_and_the_snapshot_step_runs_last() -
     }
     snapshot_step = priorities.pop("publish__warehouse_snapshot")
     assert snapshot_step < min(priorities.values())
+
+
+def test_a_dbt_test_s_check_keeps_what_dagster_dbt_gives_it_but_blocking() -> None:
+    from dagster_dbt import DagsterDbtTranslator
+
+    from orchestration.defs.dbt.assets import translator
+    from orchestration.lib.settings import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    tests = [
+        (unique_id, node["attached_node"])
+        for unique_id, node in manifest["nodes"].items()
+        if unique_id.startswith("test.") and node.get("attached_node")
+    ]
+    default = DagsterDbtTranslator(settings=translator.settings)
+    for unique_id, model in tests[:25]:
+        asset_spec = translator.get_asset_spec(manifest, model, None)
+        ours = translator.get_asset_check_spec(asset_spec, manifest, unique_id, None)
+        theirs = default.get_asset_check_spec(asset_spec, manifest, unique_id, None)
+        assert ours is not None and theirs is not None
+        assert not ours.blocking and theirs.blocking  # dagster-dbt's default blocks on an ERROR test
+        assert ours._replace(blocking=True) == theirs
+    assert len(tests) > 100

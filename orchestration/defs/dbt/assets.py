@@ -82,18 +82,8 @@ class RoiDbtTranslator(DagsterDbtTranslator):
         """dagster-dbt's check of a dbt test, not blocking: a failed test (ERROR severity) holds back only the
         snapshot (defs/publish), never the steps after this one, like every check of the project."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        if spec is None:
-            return None
-        return dg.AssetCheckSpec(
-            name=spec.name,
-            asset=spec.asset_key,
-            description=spec.description,
-            additional_deps=spec.additional_deps,
-            metadata=spec.metadata,
-            automation_condition=spec.automation_condition,
-            partitions_def=spec.partitions_def,
-            blocking=False,
-        )
+        # AssetCheckSpec keeps the named-tuple interface: _replace copies every other field as dagster-dbt set it.
+        return None if spec is None else spec._replace(blocking=False)
 
 
 translator = RoiDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
