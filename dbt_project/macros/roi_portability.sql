@@ -106,3 +106,37 @@
         as decimal({{ precision }}, {{ scale }})
     )
 {%- endmacro %}
+
+{#
+    A double as decimal(38, 18), the double's binary value rounded to 18 decimals: exact_sum's terms.
+    DuckDB's cast is that: the double times 10^18 (one IEEE rounding), rounded to a whole number
+    (halves away from zero), which is the decimal's unscaled value. Spark's cast rounds Java's
+    shortest decimal string of the double instead (1/12 is 0.083333333333333328 on DuckDB,
+    ...330 on Spark), so Spark takes DuckDB's steps: the same product and rounding (exact IEEE
+    operations; the rounding is of a whole number or of a fraction whose side of a half the string
+    keeps), then the whole number into the decimal without its string, in three parts cast to bigints
+    (the quotient by 2^64 and the remainders by 2^64 and 2^32: divisions by powers of two and
+    remainders of doubles are exact). The last step multiplies by 10^-18, exact only with
+    `spark.sql.decimalOperations.allowPrecisionLoss` false, as the spark target sets it.
+#}
+{% macro roi_decimal18_from_double(expression) -%}
+    {{ return(adapter.dispatch('roi_decimal18_from_double')(expression)) }}
+{%- endmacro %}
+
+{% macro default__roi_decimal18_from_double(expression) -%}
+    cast({{ expression }} as decimal(38, 18))
+{%- endmacro %}
+
+{% macro spark__roi_decimal18_from_double(expression) -%}
+    {%- set scaled = 'round(cast(' ~ expression ~ ' as double) * cast(1e18 as double))' -%}
+    {%- set two_32 = 'cast(4294967296 as double)' -%}
+    {%- set two_64 = '(' ~ two_32 ~ ' * ' ~ two_32 ~ ')' -%}
+    cast(
+        (
+            cast(cast({{ scaled }} / {{ two_64 }} as bigint) as decimal(38, 0)) * 18446744073709551616
+            + cast(cast(({{ scaled }} % {{ two_64 }}) / {{ two_32 }} as bigint) as decimal(38, 0)) * 4294967296
+            + cast(cast({{ scaled }} % {{ two_32 }} as bigint) as decimal(38, 0))
+        ) * 0.000000000000000001
+        as decimal(38, 18)
+    )
+{%- endmacro %}

@@ -26,12 +26,14 @@
     doubles in whatever order its threads finish, so a plain sum can differ
     in the last bits from one run to the next; adding them as exact decimals
     (18 places) gives the same result every time, which is what lets two
-    builds of the same files produce identical marts. With `over`, the same
-    as a window sum (`over` is the window's specification).
+    builds of the same files produce identical marts. Each term becomes its
+    decimal through roi_decimal18_from_double, the same digits on every
+    engine. With `over`, the same as a window sum (`over` is the window's
+    specification).
 #}
 {% macro exact_sum(expression, over=none) -%}
     cast(
-        sum(cast({{ expression }} as decimal(38, 18))){% if over is not none %} over ({{ over }}){% endif %}
+        sum({{ roi_decimal18_from_double(expression) }}){% if over is not none %} over ({{ over }}){% endif %}
         as {{ type_double() }}
     )
 {%- endmacro %}

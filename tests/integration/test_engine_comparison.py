@@ -59,22 +59,6 @@ def test_same_value_compares_money_exactly_and_doubles_within_tolerance() -> Non
     assert not same_value("a > b", "b > a")
 
 
-# Marts whose decimals are cast from doubles: DuckDB's cast keeps the double's binary noise in the last
-# places of decimal(38, 12) (16719.023358940002) where Spark's rounds it (16719.023358940000), and a
-# decimal(18, 6) rounded from a double can differ by one in the last place. The issue asks to fix the
-# cast (round the double to its significant digits before the decimal) rather than loosen the
-# comparison; until then these are expected to differ, and strict: a fixed one fails here until removed.
-DOUBLE_TO_DECIMAL_CASTS = {
-    "fct_attribution_credits",
-    "fct_budget_pacing",
-    "fct_channel_attribution",
-    "fct_pipeline_influence",
-    "fct_roi_by_campaign",
-    "fct_roi_by_channel",
-    "fct_team_budget_performance",
-}
-
-
 def _marts() -> list[str]:
     manifest_path = DBT_PROJECT_DIR / "target" / "manifest.json"
     if not manifest_path.exists():
@@ -115,18 +99,7 @@ def spark_build(built: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> tu
     return on_duckdb, mart_rows(copy.warehouse)
 
 
-@pytest.mark.parametrize(
-    "mart",
-    [
-        pytest.param(
-            mart,
-            marks=pytest.mark.xfail(strict=True, reason="a double cast to a decimal rounds differently")
-            if mart in DOUBLE_TO_DECIMAL_CASTS
-            else (),
-        )
-        for mart in _marts()
-    ],
-)
+@pytest.mark.parametrize("mart", _marts())
 def test_mart_is_the_same_on_spark(spark_build: tuple[dict, dict], mart: str) -> None:
     on_duckdb, on_spark = spark_build
     assert mart in on_duckdb, f"{mart} is not in the DuckDB warehouse"

@@ -79,9 +79,16 @@ touch_weights as (
         case when touch_number = 1 then 1.0 else 0.0 end as first_touch_credit,
         case when touch_number = touch_count then 1.0 else 0.0 end as last_touch_credit,
         1.0 / touch_count as linear_credit,
-        power(
-            cast(2 as {{ type_double() }}),
-            -age_days / cast({{ var('time_decay_half_life_days') }} as {{ type_double() }})
+        -- relative to the journey's youngest touch (weight 1), to 10 decimals: power() is libm's
+        -- on DuckDB and the JVM's on Spark, which can differ in the last bit; the credits are the
+        -- same ratios
+        round(
+            power(
+                cast(2 as {{ type_double() }}),
+                -(age_days - min(age_days) over (partition by {{ outcome_id }}))
+                / cast({{ var('time_decay_half_life_days') }} as {{ type_double() }})
+            ),
+            10
         ) as time_decay_weight,
         case
             when touch_count = 1 then 1.0
@@ -102,13 +109,10 @@ time_decay_normalised as (
 
     select
         *,
-        -- the journey's weight summed exactly (order-independent); least() keeps a lone touch
-        -- at 1 when the exact sum rounds its weight down in the 18th place
-        least(
-            time_decay_weight
-            / {{ exact_sum('time_decay_weight', over='partition by ' ~ outcome_id) }},
-            1
-        ) as time_decay_credit
+        -- the journey's weight summed exactly (order-independent; weights of 10 decimals are
+        -- exact terms, so a lone touch gets 1)
+        time_decay_weight
+        / {{ exact_sum('time_decay_weight', over='partition by ' ~ outcome_id) }} as time_decay_credit
     from touch_weights
 
 ),

@@ -5,7 +5,9 @@
 -- a timestamp's time of day to the fraction of a second (dbt-spark's own cut it to midnight) and gives
 -- midnight of the day for a date; roi_decimal_from_double keeps a double's first 15 significant digits
 -- (no binary noise: DuckDB's plain cast gives 16719.023358940002 and 123456789012.345669025792 below),
--- never more than the scale, halves away from zero, NULL for NULL. On Spark the engine comparison builds these too
+-- never more than the scale, halves away from zero, NULL for NULL; roi_decimal18_from_double is the double's
+-- binary value times 10^18 in double arithmetic, rounded halves away from zero (1/12 is ...328, where Spark's
+-- plain cast gives ...330). On Spark the engine comparison builds these too
 -- (tests/integration/test_engine_comparison.py).
 with
 
@@ -64,7 +66,12 @@ results as (
         {{ roi_decimal_from_double('cast(123456789012.345678 as ' ~ type_double() ~ ')', 38, 12) }} as large_amount,
         {{ roi_decimal_from_double(roi_divide(100, 3), 38, 12) }} as third_of_hundred,
         {{ roi_decimal_from_double('cast(-2.0000005 as ' ~ type_double() ~ ')', 18, 6) }} as negative_half,
-        {{ roi_decimal_from_double('cast(null as ' ~ type_double() ~ ')', 18, 6) }} as no_amount
+        {{ roi_decimal_from_double('cast(null as ' ~ type_double() ~ ')', 18, 6) }} as no_amount,
+        {{ roi_decimal18_from_double(roi_divide(1, 12)) }} as twelfth,
+        {{ roi_decimal18_from_double(roi_divide(-1, 12)) }} as minus_twelfth,
+        {{ roi_decimal18_from_double('cast(16719.02335894 as ' ~ type_double() ~ ')') }} as binary_amount,
+        {{ roi_decimal18_from_double('cast(2.5e-18 as ' ~ type_double() ~ ')') }} as half_step,
+        {{ roi_decimal18_from_double('cast(null as ' ~ type_double() ~ ')') }} as no_term
 
 ),
 
@@ -103,6 +110,15 @@ expectations as (
         and third_of_hundred = cast('33.333333333333' as decimal(38, 12))
         and negative_half = cast('-2.000001' as decimal(18, 6))
         and no_amount is null as is_met
+    from results
+    union all
+    select
+        'roi_decimal18_from_double is the binary value to 18 decimals, halves away from zero' as expectation,
+        twelfth = cast('0.083333333333333328' as decimal(38, 18))
+        and minus_twelfth = cast('-0.083333333333333328' as decimal(38, 18))
+        and binary_amount = cast('16719.023358940001861632' as decimal(38, 18))
+        and half_step = cast('0.000000000000000003' as decimal(38, 18))
+        and no_term is null as is_met
     from results
 
 )

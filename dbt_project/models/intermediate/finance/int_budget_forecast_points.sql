@@ -325,7 +325,7 @@ point_days_in_flight as (
         {{ exact_sum(
             "case when trailing_spend_rc = 0 then has_campaign_in_flight"
             ~ " when in_flight_trailing_spend_rc = trailing_spend_rc then 1"
-            ~ " else in_flight_trailing_spend_rc / trailing_spend_rc end"
+            ~ " else " ~ roi_divide('in_flight_trailing_spend_rc', 'trailing_spend_rc') ~ " end"
         ) }} as remaining_days_in_flight
     from point_remaining_days
     group by budget_line_id, horizon, horizon_label, forecast_date

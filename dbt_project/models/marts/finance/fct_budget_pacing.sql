@@ -206,7 +206,7 @@ trailing_profiles as (
         budget_line_id,
         as_of_date,
         sum(weekday_day_count) as history_day_count,
-        {{ exact_sum("weekday_spend_rc / weekday_day_count") }} as typical_week_spend_rc,
+        {{ exact_sum(roi_divide('weekday_spend_rc', 'weekday_day_count')) }} as typical_week_spend_rc,
         sum(recent_week_spend_rc) as recent_week_spend_rc
     from trailing_weekdays
     group by budget_line_id, as_of_date
@@ -337,7 +337,7 @@ remaining_weekdays as (
         {{ exact_sum(
             "case when recent_spend_rc = 0 then has_campaign_in_flight"
             ~ " when in_flight_recent_spend_rc = recent_spend_rc then 1"
-            ~ " else in_flight_recent_spend_rc / recent_spend_rc end"
+            ~ " else " ~ roi_divide('in_flight_recent_spend_rc', 'recent_spend_rc') ~ " end"
         ) }} as remaining_day_count
     from remaining_day_spend_in_flight
     group by budget_line_id, as_of_date, day_of_week
@@ -361,7 +361,7 @@ remaining_at_weekday_means as (
         trailing_weekdays.budget_line_id,
         trailing_weekdays.as_of_date,
         {{ exact_sum(
-            "trailing_weekdays.weekday_spend_rc / trailing_weekdays.weekday_day_count"
+            roi_divide('trailing_weekdays.weekday_spend_rc', 'trailing_weekdays.weekday_day_count')
             ~ " * remaining_weekdays.remaining_day_count"
         ) }} as remaining_spend_rc
     from trailing_weekdays
