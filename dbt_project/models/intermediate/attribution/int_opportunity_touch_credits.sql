@@ -85,9 +85,11 @@ opportunity_channel_credits as (
         opportunity_channels.channel,
         opportunity_channel_totals.channel_count,
         case
+            -- the share as exact_sum rounded it into the total: a lone channel's credit is exactly 1 (the
+            -- raw share over its rounded self was 1.0000000000000002), and no credit exceeds 1
             when opportunity_channel_totals.credit_share_total > 0
                 then
-                    opportunity_channels.credit_share
+                    cast({{ roi_decimal18_from_double('opportunity_channels.credit_share') }} as {{ type_double() }})
                     / opportunity_channel_totals.credit_share_total
             else {{ roi_divide(1, 'opportunity_channel_totals.channel_count') }}
         end as markov_channel_credit
