@@ -29,3 +29,12 @@
             / cast({{ measured }}.conversions as {{ float_type }})
     end as cac
 {%- endmacro %}
+
+{#
+    An amount (revenue, margin, pipeline) times a touch's credit share, as
+    exact decimal(38, 12) per row, so sums over many rows do not depend on
+    the order they are added in, and the same digits on every engine.
+#}
+{% macro credited_amount(amount, credit) -%}
+    {{ roi_decimal_from_double('cast(' ~ amount ~ ' as ' ~ type_double() ~ ') * ' ~ credit, 38, 12) }}
+{%- endmacro %}

@@ -77,15 +77,8 @@ credits_with_values as (
         credits_unioned.platform,
         credits_unioned.campaign_id,
         credits_unioned.credit,
-        -- exact decimals per row, so sums over them do not depend on the order they are added in
-        {{ roi_decimal_from_double(
-            'cast(conversions.revenue_rc as ' ~ type_double() ~ ') * credits_unioned.credit',
-            38, 12
-        ) }} as attributed_revenue_rc,
-        {{ roi_decimal_from_double(
-            'cast(conversions.gross_margin_rc as ' ~ type_double() ~ ') * credits_unioned.credit',
-            38, 12
-        ) }} as attributed_margin_rc
+        {{ credited_amount('conversions.revenue_rc', 'credits_unioned.credit') }} as attributed_revenue_rc,
+        {{ credited_amount('conversions.gross_margin_rc', 'credits_unioned.credit') }} as attributed_margin_rc
     from credits_unioned
     inner join conversions
         on credits_unioned.conversion_id = conversions.conversion_id

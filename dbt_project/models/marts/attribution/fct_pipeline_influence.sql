@@ -72,15 +72,8 @@ credits_valued as (
         opportunities.created_period,
         credits_unioned.credit,
         case when opportunities.is_won then credits_unioned.credit else 0 end as won_credit,
-        -- exact decimals per row, so sums over them do not depend on the order they are added in
-        {{ roi_decimal_from_double(
-            'cast(opportunities.amount_rc as ' ~ type_double() ~ ') * credits_unioned.credit',
-            38, 12
-        ) }} as pipeline_amount_rc,
-        {{ roi_decimal_from_double(
-            'cast(opportunities.won_amount_rc as ' ~ type_double() ~ ') * credits_unioned.credit',
-            38, 12
-        ) }} as won_amount_rc
+        {{ credited_amount('opportunities.amount_rc', 'credits_unioned.credit') }} as pipeline_amount_rc,
+        {{ credited_amount('opportunities.won_amount_rc', 'credits_unioned.credit') }} as won_amount_rc
     from credits_unioned
     inner join opportunities
         on credits_unioned.opportunity_id = opportunities.opportunity_id
