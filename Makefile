@@ -30,18 +30,18 @@ export PYTHONUNBUFFERED := 1
 
 # The suites run on two workers (pytest-xdist), a test file per worker at a time: a build is mostly one busy
 # core (Dagster's steps, dbt's parse, one sampler chain), so two builds side by side use both cores. A session's
-# shared build is made once per worker that needs it; a file's own fixtures stay on its worker.
-# (--dist loadgroup would share a build across files, but xdist 3.8 does not group under pytest 9.)
-# PYTEST_WORKERS= runs them in one process.
+# shared build is made once per worker that needs it; files that read the same costly build are one unit
+# (tests/conftest.py, SHARED_BUILDS), so that build is made once. PYTEST_WORKERS= runs them in one process.
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 
-test-slow: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(BIN)/pytest -m 'slow and not spark' $(PYTEST_WORKERS)
+# The heavy end-to-end tests, the engine comparison included (installs the Spark extra; it is skipped, and
+# says so, without Java). The whole CLI run on Spark (marker spark_run, half an hour here) is make test-spark's.
+test-slow: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml chromium
+	$(BIN)/pytest -m 'slow and not spark_run' $(PYTEST_WORKERS)
 
-# The engine comparison (marker `spark`): installs the Spark extra, builds the sample on both engines.
-# Not part of .ci/run yet: see README "Running on Spark".
+# Everything on Spark: the engine comparison and the whole CLI run with ROI_ENGINE=spark.
 test-spark: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/pytest -m spark
+	$(BIN)/pytest -m spark $(PYTEST_WORKERS)
 
 .PHONY: run test test-slow test-spark ui bench lint format sample clean install manifest chromium
 

@@ -24,9 +24,11 @@ import pytest
 
 from orchestration.lib.snapshot import snapshot_path
 from tests.integration.conftest import Pipeline, mart_rows, pipeline_env, run_cli
-from tests.integration.test_engine_comparison import _marts, pytestmark, same_value
+from tests.integration.test_engine_comparison import _marts, same_value
+from tests.integration.test_engine_comparison import pytestmark as comparison_marks
 
-__all__ = ["pytestmark"]  # slow, spark, and skipped without PySpark or Java: the comparison's markers
+# The comparison's markers (slow, spark, skipped without PySpark or Java), and spark_run: make test-spark only.
+pytestmark = [*comparison_marks, pytest.mark.spark_run]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def _check_outcomes(warehouse: object) -> dict[tuple[str, str], bool]:
 def test_the_spark_run_publishes_its_snapshot(spark_run: Pipeline) -> None:
     snapshot = snapshot_path(spark_run.warehouse)
     assert snapshot.exists(), spark_run.first_run.stdout[-4000:]
-    # Not the summary's word for it: a run whose steps were skipped still said "SUCCESS" (cli.print_summary).
+    # The summary's verdict covers skipped steps (cli.print_summary); the NOT RUN line names them.
     assert "NOT RUN" not in spark_run.first_run.stdout, spark_run.first_run.stdout[-4000:]
     with duckdb.connect(str(snapshot), read_only=True) as connection:
         schemas = dict(
