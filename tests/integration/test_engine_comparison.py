@@ -17,6 +17,7 @@ import importlib.util
 import json
 import math
 import shutil
+import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -111,3 +112,16 @@ def test_mart_is_the_same_on_spark(spark_build: tuple[dict, dict], mart: str) ->
         assert all(same_value(left, right) for left, right in zip(duckdb_row, spark_row, strict=True)), (
             f"{mart}: DuckDB {duckdb_row} != Spark {spark_row}"
         )
+
+
+def test_great_expectations_still_imports_beside_pyspark() -> None:
+    """With pyspark installed, GX imports pyspark.sql.connect, which exits the process (status 0, nothing
+    raised) when Spark Connect's packages are missing and the main module has no file, as under ``python -c``
+    or a pytest-xdist worker; requirements-spark.lock installs them."""
+    completed = subprocess.run(
+        [sys.executable, "-c", "import great_expectations; print('imported')"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.stdout.strip().endswith("imported"), completed.stderr[-2000:]

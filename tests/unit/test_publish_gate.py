@@ -148,11 +148,13 @@ def test_a_dbt_test_s_check_keeps_what_dagster_dbt_gives_it_but_blocking() -> No
         if unique_id.startswith("test.") and node.get("attached_node")
     ]
     default = DagsterDbtTranslator(settings=translator.settings)
+    blocking_by_default = 0
     for unique_id, model in tests[:25]:
         asset_spec = translator.get_asset_spec(manifest, model, None)
         ours = translator.get_asset_check_spec(asset_spec, manifest, unique_id, None)
         theirs = default.get_asset_check_spec(asset_spec, manifest, unique_id, None)
         assert ours is not None and theirs is not None
-        assert not ours.blocking and theirs.blocking  # dagster-dbt's default blocks on an ERROR test
-        assert ours._replace(blocking=True) == theirs
-    assert len(tests) > 100
+        assert not ours.blocking
+        assert ours == theirs._replace(blocking=False)
+        blocking_by_default += theirs.blocking  # dagster-dbt's default blocks on an ERROR-severity test
+    assert len(tests) > 100 and blocking_by_default > 0
