@@ -16,10 +16,15 @@ import pytest
 
 TESTS = Path(__file__).parent
 
-# Test files scheduled as one unit, by the session-scoped build they share (minutes each).
+# Test files scheduled as one unit, by the session-scoped builds they share (minutes each).
 SHARED_BUILDS = {
-    # the marketing-mix fit of seed 11's zone (about three minutes): the MMM's and the budget scenarios' tests
-    "fitted_seed11": ("integration/test_incrementality.py", "integration/test_budget_scenarios.py"),
+    # The marketing-mix fit of seed 11's zone (about three minutes) is read by the MMM's and the budget
+    # scenarios' tests; the budget scenarios' slow test and the engine comparison read the session's `built`.
+    "fitted_seed11 and built": (
+        "integration/test_incrementality.py",
+        "integration/test_budget_scenarios.py",
+        "integration/test_engine_comparison.py",
+    ),
 }
 
 
