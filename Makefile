@@ -40,7 +40,7 @@ test-slow: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.y
 	$(BIN)/pytest -m 'slow and not spark_run' $(PYTEST_WORKERS)
 
 # Everything on Spark (installs the Spark extra): the engine comparison (every mart on both engines, row by
-# row; about 8 minutes of a worker) and the whole CLI run with ROI_ENGINE=spark (marker spark_run, about half
+# row; its Spark build took 241 s of a worker on a fresh clone) and the whole CLI run with ROI_ENGINE=spark (marker spark_run, about half
 # an hour). make test-spark PYTEST_ARGS="-m 'spark and not spark_run'" runs the comparison alone.
 test-spark: $(INSTALLED) $(SPARK_INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/pytest -m spark $(PYTEST_WORKERS) $(PYTEST_ARGS)
