@@ -52,6 +52,16 @@ def same_value(duckdb_value: object, spark_value: object) -> bool:
     return duckdb_value == spark_value
 
 
+def assert_same_rows(mart: str, duckdb_rows: list[tuple], spark_rows: list[tuple]) -> None:
+    """A mart's rows (both sorted the same way) equal on both engines, value by value (``same_value``)."""
+    assert len(spark_rows) == len(duckdb_rows), f"{mart}: {len(duckdb_rows)} rows on DuckDB, {len(spark_rows)} on Spark"
+    for duckdb_row, spark_row in zip(duckdb_rows, spark_rows, strict=True):
+        assert len(duckdb_row) == len(spark_row), mart
+        assert all(same_value(left, right) for left, right in zip(duckdb_row, spark_row, strict=True)), (
+            f"{mart}: DuckDB {duckdb_row} != Spark {spark_row}"
+        )
+
+
 def test_same_value_compares_money_exactly_and_doubles_within_tolerance() -> None:
     assert same_value(Decimal("1.10"), Decimal("1.1"))
     assert not same_value(Decimal("1.000001"), Decimal("1.000002"))
@@ -105,13 +115,7 @@ def test_mart_is_the_same_on_spark(spark_build: tuple[dict, dict], mart: str) ->
     on_duckdb, on_spark = spark_build
     assert mart in on_duckdb, f"{mart} is not in the DuckDB warehouse"
     assert mart in on_spark, f"{mart} is not in the lake Spark wrote"
-    duckdb_rows, spark_rows = on_duckdb[mart], on_spark[mart]
-    assert len(spark_rows) == len(duckdb_rows)
-    for duckdb_row, spark_row in zip(duckdb_rows, spark_rows, strict=True):
-        assert len(duckdb_row) == len(spark_row)
-        assert all(same_value(left, right) for left, right in zip(duckdb_row, spark_row, strict=True)), (
-            f"{mart}: DuckDB {duckdb_row} != Spark {spark_row}"
-        )
+    assert_same_rows(mart, on_duckdb[mart], on_spark[mart])
 
 
 def test_great_expectations_still_imports_beside_pyspark() -> None:

@@ -24,7 +24,7 @@ import pytest
 
 from orchestration.lib.snapshot import snapshot_path
 from tests.integration.conftest import Pipeline, mart_rows, pipeline_env, run_cli
-from tests.integration.test_engine_comparison import _marts, same_value
+from tests.integration.test_engine_comparison import _marts, assert_same_rows
 from tests.integration.test_engine_comparison import pytestmark as comparison_marks
 
 # The comparison's markers (slow, spark, skipped without PySpark or Java), and spark_run: make test-spark only.
@@ -88,8 +88,4 @@ def test_the_snapshots_marts_equal_the_duckdb_runs(built: Pipeline, spark_run: P
     assert set(on_duckdb) <= set(on_spark)
     assert len(on_duckdb) >= 20
     for mart in sorted(on_duckdb):
-        assert len(on_spark[mart]) == len(on_duckdb[mart]), mart
-        for duckdb_row, spark_row in zip(on_duckdb[mart], on_spark[mart], strict=True):
-            assert all(same_value(left, right) for left, right in zip(duckdb_row, spark_row, strict=True)), (
-                f"{mart}: DuckDB {duckdb_row} != Spark {spark_row}"
-            )
+        assert_same_rows(mart, on_duckdb[mart], on_spark[mart])
