@@ -13,8 +13,11 @@ invocation on Spark:
   (:func:`attach_lake_tables`), so checks, GX suites, reports, alerts, the snapshot and the dashboards
   read ``marts.fct_…`` whichever engine built it.
 
-Everything here is local-lake only for the views' paths (an object-store lake needs DuckDB's httpfs
-and credentials from the environment, README "Running on Spark").
+The lake is a folder or an object-store URI (``lib/lake.py``): everything here reads and writes it through
+pyarrow's filesystems. On a local lake the warehouse's relations are views over the Parquet; on an
+object store DuckDB would need its httpfs extension and credentials to read the same files, so the
+warehouse holds a copy of each model instead, read through pyarrow (README "A cluster and a lake on
+object storage").
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 
+from orchestration.lib.lake import BATCH_ROWS, PARTITION_COLUMN, RAW_FOLDER, filesystem, is_uri, write_parquet
 from orchestration.lib.sql import quote_identifier, quote_literal
 
 # The dbt schemas whose table models Spark writes to the lake (dbt_project.yml `location_root`), and the
@@ -34,7 +40,7 @@ from orchestration.lib.sql import quote_identifier, quote_literal
 LAKE_LAYERS = ("intermediate", "marts", "audit", "reference")
 SOURCES_FOLDER = "sources"
 NO_CONSOLE_PROGRESS = "--conf spark.ui.showConsoleProgress=false"
-PART_FILE = "part-0.parquet"
+_LAKE_MODEL = "_roi_lake_model"  # a model's Parquet as DuckDB sees it while the warehouse copies it
 
 
 def spark_dir(warehouse: Path) -> Path:
@@ -70,59 +76,86 @@ def export_sources(connection: duckdb.DuckDBPyConnection, lake: str, sources: It
     ``schema.table`` names, which the on-run-start hook registers on Spark.
     """
     present = set(connection.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    store, root = filesystem(lake)
     exported: list[str] = []
     for schema, table in sorted(set(sources)):
         if (schema, table) not in present:
             continue
-        folder = Path(lake) / SOURCES_FOLDER / schema / table
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{PART_FILE}.tmp"
         relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        connection.execute(
-            f"copy (select * from {relation}) to {quote_literal(str(temporary))} (format parquet)"  # noqa: S608
-        )
-        os.replace(temporary, folder / PART_FILE)
+        reader = connection.sql(f"select * from {relation}").to_arrow_reader(BATCH_ROWS)  # noqa: S608
+        # An empty table is written too: Spark takes the table's columns from the file.
+        write_parquet(reader, store, f"{root}/{SOURCES_FOLDER}/{schema}/{table}", keep_empty=True)
         exported.append(f"{schema}.{table}")
     return exported
 
 
-def published_raw_tables(lake: str) -> list[str]:
-    """The raw tables with at least one published partition in the lake (``lib/lake.py``)."""
-    root = Path(lake) / "raw"
-    if not root.is_dir():
-        return []
-    return sorted(folder.name for folder in root.iterdir() if any(folder.glob("load_id=*/*.parquet")))
+def _parquet_folders(lake: str, layer: str, depth: int) -> set[tuple[str, ...]]:
+    """The folders under ``<lake>/<layer>`` that hold a Parquet file ``depth`` levels down, as path parts.
 
-
-def lake_tables(lake: str, layers: Iterable[str] = LAKE_LAYERS) -> dict[tuple[str, str], str]:
-    """``(schema, model) -> parquet glob`` of every table Spark wrote to the lake (a folder with Parquet files)."""
-    found: dict[tuple[str, str], str] = {}
-    for layer in layers:
-        root = Path(lake) / layer
-        if not root.is_dir():
-            continue
-        for folder in sorted(path for path in root.iterdir() if path.is_dir()):
-            if any(folder.glob("*.parquet")):
-                found[(layer, folder.name)] = str(folder / "*.parquet")
+    One recursive listing (one paginated call on an object store). Files named ``.…`` or ``_…`` (Spark's
+    checksums, ``_SUCCESS``, a write's temporary file) are not data.
+    """
+    store, root = filesystem(lake)
+    folder = f"{root}/{layer}"
+    if store.get_file_info(folder).type != pafs.FileType.Directory:
+        return set()
+    found = set()
+    for info in store.get_file_info(pafs.FileSelector(folder, recursive=True)):
+        parts = info.path[len(folder) + 1 :].split("/")
+        if info.is_file and len(parts) == depth + 1 and parts[-1].endswith(".parquet") and parts[-1][0] not in "._":
+            found.add(tuple(parts[:-1]))
     return found
 
 
-def attach_lake_tables(connection: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], str]) -> int:
-    """Make ``<schema>.<model>`` in DuckDB a view over the model's Parquet in the lake (replacing a table)."""
+def published_raw_tables(lake: str) -> list[str]:
+    """The raw tables with at least one published partition in the lake (``lib/lake.py``)."""
+    folders = _parquet_folders(lake, RAW_FOLDER, 2)
+    return sorted({table for table, partition in folders if partition.startswith(f"{PARTITION_COLUMN}=")})
+
+
+def lake_tables(lake: str, layers: Iterable[str] = LAKE_LAYERS) -> dict[tuple[str, str], str]:
+    """``(schema, model) -> folder`` of every table Spark wrote to the lake (a folder with Parquet files).
+
+    The folder is a path of the lake's pyarrow filesystem (:func:`lib.lake.filesystem`).
+    """
+    _, root = filesystem(lake)
+    return {
+        (layer, name): f"{root}/{layer}/{name}"
+        for layer in layers
+        for (name,) in sorted(_parquet_folders(lake, layer, 1))
+    }
+
+
+def attach_lake_tables(connection: duckdb.DuckDBPyConnection, lake: str, tables: Mapping[tuple[str, str], str]) -> int:
+    """Make ``<schema>.<model>`` in DuckDB read the model's Parquet in the lake (:func:`lake_tables`).
+
+    A local lake: a view over the folder's files (replacing a table of that name). An object store: a
+    table copied from the files through pyarrow (replacing a view or a table), since DuckDB's own reader
+    would need its httpfs extension.
+    """
     kinds = dict(
         ((schema, name), kind)
         for schema, name, kind in connection.execute(
             "select table_schema, table_name, table_type from information_schema.tables"
         ).fetchall()
     )
-    for (schema, name), glob in tables.items():
+    store, _ = filesystem(lake)
+    for (schema, name), folder in tables.items():
         relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
         connection.execute(f"create schema if not exists {quote_identifier(schema)}")
-        if kinds.get((schema, name)) == "BASE TABLE":
-            connection.execute(f"drop table {relation}")
-        connection.execute(
-            f"create or replace view {relation} as select * from read_parquet({quote_literal(glob)})"  # noqa: S608
-        )
+        if not is_uri(lake):
+            if kinds.get((schema, name)) == "BASE TABLE":
+                connection.execute(f"drop table {relation}")
+            glob = quote_literal(f"{folder}/*.parquet")
+            connection.execute(f"create or replace view {relation} as select * from read_parquet({glob})")  # noqa: S608
+            continue
+        if kinds.get((schema, name)) == "VIEW":
+            connection.execute(f"drop view {relation}")
+        connection.register(_LAKE_MODEL, pads.dataset(folder, filesystem=store, format="parquet"))
+        try:
+            connection.execute(f"create or replace table {relation} as select * from {_LAKE_MODEL}")  # noqa: S608
+        finally:
+            connection.unregister(_LAKE_MODEL)
     return len(tables)
 
 
@@ -161,7 +194,7 @@ def around_dbt(warehouse: Path, lake: str, manifest: Mapping) -> Iterator[None]:
             else:
                 os.environ[name] = value
         with duckdb.connect(str(warehouse)) as connection:
-            attach_lake_tables(connection, lake_tables(lake))
+            attach_lake_tables(connection, lake, lake_tables(lake))
 
 
 def build(

@@ -28,7 +28,7 @@ def test_views_over_the_lake_are_copied_as_tables_and_other_views_left_out(tmp_p
     warehouse = tmp_path / "roi.duckdb"
     tables = spark_engine.lake_tables(str(lake))
     with duckdb.connect(str(warehouse)) as connection:
-        spark_engine.attach_lake_tables(connection, tables)
+        spark_engine.attach_lake_tables(connection, str(lake), tables)
         connection.execute("create table marts.fct_built_by_duckdb as select 1 as x")
         connection.execute("create view marts.fct_a_duckdb_view as select 2 as x")
 

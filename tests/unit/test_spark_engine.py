@@ -69,7 +69,7 @@ def test_attach_lake_tables_replaces_a_table_by_a_view_over_the_parquet(
 
     tables = spark_engine.lake_tables(str(lake))
     assert list(tables) == [("marts", "fct_conversions")]
-    assert spark_engine.attach_lake_tables(warehouse, tables) == 1
+    assert spark_engine.attach_lake_tables(warehouse, str(lake), tables) == 1
 
     kind = warehouse.execute(
         "select table_type from information_schema.tables "
