@@ -38,12 +38,16 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+import duckdb
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from orchestration.lib import mart_parity  # noqa: E402
 from orchestration.lib.settings import ENGINES  # noqa: E402
+from orchestration.lib.sources import SOURCES_BY_NAME  # noqa: E402
+from orchestration.lib.sql import quote_identifier  # noqa: E402
 
 PYTHON = sys.executable
 TARGET_NO_CHANGE_SECONDS = 5.0
@@ -270,6 +274,24 @@ def print_builds(builds: list[Build], touchpoints: str, generation: float, landi
         print(f"  {name:<28}" + "".join(f"{figure(build):>12}" for build in builds) + f"   {note}")
 
 
+def loaded_touchpoints(build: Build) -> int:
+    """The touchpoint rows the build loaded (``--landing``: the size the targets are judged at)."""
+    table = SOURCES_BY_NAME["touchpoints"].table
+    with duckdb.connect(build.env["ROI_WAREHOUSE"], read_only=True) as connection:
+        return connection.execute(f"select count(*) from raw.{quote_identifier(table)}").fetchone()[0]  # noqa: S608
+
+
+def print_parity(builds: list[Build]) -> bool:
+    """Every mart of the two builds compared (lib/mart_parity.py); whether they are all the same."""
+    left, right = (Path(build.env["ROI_WAREHOUSE"]) for build in builds)
+    results = mart_parity.compare(left, right)
+    print(f"\nMarts, {builds[0].engine} against {builds[1].engine}: {mart_parity.summary(results)}")
+    for result in results:
+        if result.difference is not None:
+            print(f"  {result.difference[:300]}")
+    return all(result.difference is None for result in results)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--touchpoints", type=int, default=1_000_000)
@@ -335,13 +357,16 @@ def main() -> int:
         if build is None:
             return 1
         builds.append(build)
-    touchpoints = "the landing zone's" if arguments.landing else f"{arguments.touchpoints:,}"
-    print_builds(builds, touchpoints, generation, landing_bytes)
+    touchpoints = loaded_touchpoints(builds[0]) if arguments.landing else arguments.touchpoints
+    print_builds(builds, f"{touchpoints:,}", generation, landing_bytes)
+    parity_ok = True
+    if len(builds) == 2:
+        parity_ok = print_parity(builds)
 
     ok = True
     on_duckdb = next((build for build in builds if build.engine == "duckdb"), None)
     if on_duckdb is not None:
-        target_seconds, target_gib = targets(arguments.touchpoints)
+        target_seconds, target_gib = targets(touchpoints)
         gib = on_duckdb.peak / 2**30
         noop_ok = on_duckdb.noop_code == 0 and on_duckdb.noop_wall <= TARGET_NO_CHANGE_SECONDS
         ok = on_duckdb.build <= target_seconds and gib <= target_gib and noop_ok
@@ -367,7 +392,7 @@ def main() -> int:
         attribution_ok = attribution_ok and optimiser.returncode == 0
     if not arguments.keep and arguments.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
-    return 0 if ok and attribution_ok else 1
+    return 0 if ok and attribution_ok and parity_ok else 1
 
 
 if __name__ == "__main__":

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import shutil
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from orchestration.lib import spark_engine
+from orchestration.lib import mart_parity, spark_engine
 from orchestration.lib.settings import DBT_PROJECT_DIR, dbt_vars
 from tests.integration.conftest import Pipeline, mart_rows
 
@@ -39,35 +37,11 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java 17 or later on PATH"),
 ]
 
-RELATIVE_TOLERANCE = 1e-9
-
-
-def same_value(duckdb_value: object, spark_value: object) -> bool:
-    if isinstance(duckdb_value, float) and isinstance(spark_value, float):
-        if math.isnan(duckdb_value) or math.isnan(spark_value):
-            return math.isnan(duckdb_value) and math.isnan(spark_value)
-        return math.isclose(duckdb_value, spark_value, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-12)
-    if isinstance(duckdb_value, Decimal) or isinstance(spark_value, Decimal):
-        return Decimal(str(duckdb_value)) == Decimal(str(spark_value))
-    return duckdb_value == spark_value
-
 
 def assert_same_rows(mart: str, duckdb_rows: list[tuple], spark_rows: list[tuple]) -> None:
-    """A mart's rows (both sorted the same way) equal on both engines, value by value (``same_value``)."""
-    assert len(spark_rows) == len(duckdb_rows), f"{mart}: {len(duckdb_rows)} rows on DuckDB, {len(spark_rows)} on Spark"
-    for duckdb_row, spark_row in zip(duckdb_rows, spark_rows, strict=True):
-        assert len(duckdb_row) == len(spark_row), mart
-        assert all(same_value(left, right) for left, right in zip(duckdb_row, spark_row, strict=True)), (
-            f"{mart}: DuckDB {duckdb_row} != Spark {spark_row}"
-        )
-
-
-def test_same_value_compares_money_exactly_and_doubles_within_tolerance() -> None:
-    assert same_value(Decimal("1.10"), Decimal("1.1"))
-    assert not same_value(Decimal("1.000001"), Decimal("1.000002"))
-    assert same_value(1 / 3, 0.3333333333333333)
-    assert not same_value(1 / 3, 0.333333)
-    assert not same_value("a > b", "b > a")
+    """A mart's rows (both sorted the same way) the same on both engines (``mart_parity.same_value``)."""
+    difference = mart_parity.first_difference(mart, duckdb_rows, spark_rows)
+    assert difference is None, difference
 
 
 def _marts() -> list[str]:
