@@ -52,10 +52,11 @@
 {#
     The materialization of a model that is a view on DuckDB (a solver's input, a mart over the MMM's
     tables read at query time). On Spark it is a table in the lake: the DuckDB warehouse reads Spark's
-    models through their Parquet, and a Spark view has none.
+    models through their Parquet, and a Spark view has none. Databricks (dbt-databricks, built on
+    dbt-spark) is Spark too.
 #}
 {% macro roi_view_materialization() -%}
-    {{ return('table' if target.type == 'spark' else 'view') }}
+    {{ return('table' if target.type in ('spark', 'databricks') else 'view') }}
 {%- endmacro %}
 
 {#
