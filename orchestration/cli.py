@@ -341,18 +341,24 @@ def _run_stages(
     run_config: dict,
 ) -> StagedResult:
     from orchestration.defs.ingest.assets import LANDING_ZONE_KEY
-    from orchestration.defs.publish.assets import SNAPSHOT_KEY
+    from orchestration.defs.publish.assets import SNAPSHOT_KEY, SNAPSHOT_STEP
 
+    # Real-time budget tracking: stage one's tables (pacing among them) are published as soon as they are
+    # checked; its snapshot step is gated by stage one's checks like any other.
+    early = {SNAPSHOT_KEY} if settings.config().realtime.publish_after_stage_one else set()
     with connect(warehouse, read_only=True) as connection:
         before = spend_only.relation_digests(connection, stages.frontier)
     first = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
         run_config=run_config,
-        asset_selection=sorted(stages.spend_side | {LANDING_ZONE_KEY}, key=lambda key: key.path),
+        asset_selection=sorted(stages.spend_side | {LANDING_ZONE_KEY} | early, key=lambda key: key.path),
         tags={"roi/build_mode": spend_only.SPEND_ONLY, "roi/stage": "1"},
     )
-    if not first.success:
+    # A snapshot refused by its gate (a data-integrity check failed) is not a failed stage: stage two still
+    # rebuilds every table, as a full build does, and its own snapshot step refuses for the same checks.
+    failed_steps = {event.step_key for event in first.get_step_failure_events()}
+    if not first.success and failed_steps - {SNAPSHOT_STEP}:
         print("Stage 1 failed: stage 2 (journey-side readers of spend, the snapshot) not run")
         return StagedResult([first])
     with connect(warehouse, read_only=True) as connection:
@@ -362,7 +368,9 @@ def _run_stages(
     second = stages.second(graph, kept) | {SNAPSHOT_KEY}
     left = stages.affected - stages.spend_side - second
     print(
-        f"Stage 1 rebuilt {len(stages.spend_side)} spend-side asset(s); unchanged frontier table(s): "
+        f"Stage 1 rebuilt {len(stages.spend_side)} spend-side asset(s)"
+        + (" and published them" if early and first.success else "")
+        + "; unchanged frontier table(s): "
         + (", ".join(sorted(key.to_user_string() for key in kept)) or "none")
     )
     print(

@@ -384,6 +384,10 @@ class RealtimeSettings(_Section):
     # invoices, GL, budgets, FX, ...), rebuild what they feed and leave attribution as built; false: every
     # change is a full build.
     spend_only_runs: bool = True
+    # A spend-only run also publishes the snapshot after its first stage (spend, reconciliation, budget vs
+    # actual, pacing, alerts), so they reach readers before stage two rebuilds the ROI marts over them; for
+    # that stage the snapshot's ROI marts are the previous build's. false: one snapshot, after stage two.
+    publish_after_stage_one: bool = True
     # Seconds between the landing sensor's looks at the landing zone (with `make ui` or the daemon running):
     # a spend file reaches the published snapshot about this long plus one spend-only run after it lands.
     landing_sensor_interval_seconds: int = Field(5, ge=1)

@@ -36,6 +36,7 @@ REBUILT = [
     dg.AssetKey(["marts", "fct_roi_by_channel"]),
     dg.AssetKey(["publish", "warehouse_snapshot"]),
 ]
+SNAPSHOT = dg.AssetKey(["publish", "warehouse_snapshot"])
 
 
 def add_spend_day_and_invoice(landing: Path) -> None:
@@ -106,3 +107,21 @@ def test_a_spend_only_run_leaves_attribution_as_built_and_rebuilds_what_spend_fe
         assert staged_runs[key] != before[key], f"{key.to_user_string()} was not rebuilt"
     # The staged build is recorded as a finished one: the next run has nothing to do.
     assert staged.run("run").stdout.count("Nothing to do") == 1
+
+
+def test_a_spend_only_run_publishes_the_spend_side_after_stage_one(spend_only_and_full):
+    """Real-time budget tracking: pacing reaches the snapshot before stage two rebuilds the ROI marts."""
+    _, staged, _, full, _ = spend_only_and_full
+    with open_instance(staged.env["DAGSTER_HOME"]) as instance:
+        # the newest first: stage two's, stage one's, then the build the copy was made of (before the new day)
+        published = instance.fetch_materializations(SNAPSHOT, limit=3).records
+        stages = [instance.get_run_by_id(record.run_id).tags.get("roi/stage") for record in published]
+        tables = [record.asset_materialization.metadata["tables"].value for record in published]
+    assert stages == ["2", "1", None]
+    spend = "marts.fct_marketing_spend_daily"
+    assert tables[2][spend] < tables[1][spend]  # the new day's rows
+    with full.connect() as connection:
+        for mart in ("fct_marketing_spend_daily", "fct_budget_pacing", "fct_budget_vs_actual"):
+            rows = connection.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+            # stage one's snapshot already held the new day, as the full build's tables do
+            assert tables[1][f"marts.{mart}"] == tables[0][f"marts.{mart}"] == rows, mart

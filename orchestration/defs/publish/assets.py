@@ -15,6 +15,7 @@ from orchestration.lib import publish_gate, snapshot, spark_engine
 from orchestration.lib.settings import ENGINE, lake_location
 
 SNAPSHOT_KEY = dg.AssetKey(["publish", "warehouse_snapshot"])
+SNAPSHOT_STEP = "publish__warehouse_snapshot"  # the step (op) name Dagster gives the asset
 # Among the steps ready to run, the lowest priority runs last: the check steps of the marts (separate steps,
 # ready when the marts are) run before this one, so its gate sees every check of the run.
 LAST = {"dagster/priority": "-1"}
