@@ -150,14 +150,12 @@ def publish_raw(connection: duckdb.DuckDBPyConnection, lake: str, table: str, lo
     if store.get_file_info(f"{partition}/{PART_FILE}").type != pafs.FileType.NotFound:
         return Published(table, partition_folder(lake, table, load_id), 0)
     published = published_files(lake, table)
-    if published:
-        # The lake's identities are read through pyarrow (any filesystem), streamed into DuckDB's anti join.
-        identities = pads.dataset(published, filesystem=store, format="parquet")
-        connection.register(_PUBLISHED, identities)
-    try:
-        reader = connection.sql(_new_rows_sql(table, bool(published))).to_arrow_reader(BATCH_ROWS)
-        rows = write_parquet(reader, store, partition, keep_empty=False)
-    finally:
+    # A cursor of its own: the lake's identities registered on it are gone when it closes, and a result the
+    # caller left unfetched on ``connection`` cannot block the registration (DuckDB 2.0 refuses it then).
+    with connection.cursor() as cursor:
         if published:
-            connection.unregister(_PUBLISHED)
+            # The lake's identities are read through pyarrow (any filesystem), streamed into DuckDB's anti join.
+            cursor.register(_PUBLISHED, pads.dataset(published, filesystem=store, format="parquet"))
+        reader = cursor.sql(_new_rows_sql(table, bool(published))).to_arrow_reader(BATCH_ROWS)
+        rows = write_parquet(reader, store, partition, keep_empty=False)
     return Published(table, partition_folder(lake, table, load_id) if rows else None, rows)

@@ -151,11 +151,9 @@ def attach_lake_tables(connection: duckdb.DuckDBPyConnection, lake: str, tables:
             continue
         if kinds.get((schema, name)) == "VIEW":
             connection.execute(f"drop view {relation}")
-        connection.register(_LAKE_MODEL, pads.dataset(folder, filesystem=store, format="parquet"))
-        try:
-            connection.execute(f"create or replace table {relation} as select * from {_LAKE_MODEL}")  # noqa: S608
-        finally:
-            connection.unregister(_LAKE_MODEL)
+        with connection.cursor() as cursor:  # the registration is the cursor's alone (lib/lake.py publish_raw)
+            cursor.register(_LAKE_MODEL, pads.dataset(folder, filesystem=store, format="parquet"))
+            cursor.execute(f"create or replace table {relation} as select * from {_LAKE_MODEL}")  # noqa: S608
     return len(tables)
 
 
