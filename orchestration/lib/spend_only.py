@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 from orchestration.lib.freshness import OTHER_PATHS
 from orchestration.lib.sql import quote_identifier
+from orchestration.lib.warehouse import content_digest
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -184,8 +185,7 @@ def stages(
 def relation_digest(connection: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> str | None:
     """A digest of a ``schema.table`` asset's rows, whatever their order; None when it is not a relation.
 
-    The row count and the sum of the rows' hashes (a HUGEINT: no overflow, duplicates counted): equal
-    digests mean equal contents, but for a hash collision.
+    The row count and the sum of the rows' hashes (``lib/warehouse.py: content_digest``).
     """
     if len(key.path) != 2:
         return None
@@ -195,11 +195,7 @@ def relation_digest(connection: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> 
     ).fetchall()[0][0]
     if not found:
         return None
-    relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"  # names from the asset graph, quoted
-    count, total = connection.execute(
-        f"select count(*), coalesce(sum(hash(rows)::hugeint), 0) from {relation} as rows"  # noqa: S608
-    ).fetchall()[0]
-    return f"{count}:{total}"
+    return content_digest(connection, f"{quote_identifier(schema)}.{quote_identifier(name)}")
 
 
 def relation_digests(connection: duckdb.DuckDBPyConnection, keys: Iterable[dg.AssetKey]) -> dict[dg.AssetKey, str]:

@@ -33,6 +33,7 @@ def build_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         description=(
             "Read-only copy of the marts, audit and reference tables (`<warehouse>_snapshot.duckdb`) and "
             "Parquet exports of the marts (`exports/marts/*.parquet`), replaced atomically after each build "
+            "(only the tables whose content changed are copied; `audit.snapshot_tables` lists each table's digest) "
             "whose data-integrity checks all passed (else it fails, naming them, and the previous snapshot "
             "stays). BI tools and notebooks read these, never the live warehouse, so a running build never "
             "blocks them and they never see a half-built or failed state."
@@ -45,12 +46,16 @@ def build_snapshot_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         # On Spark the models are views over the lake's Parquet: the snapshot copies them like tables.
         lake_views = spark_engine.lake_tables(lake_location()).keys() if ENGINE == "spark" else ()
         published = snapshot.publish(Path(warehouse.path), lake_views)
-        context.log.info(f"published {len(published.tables)} tables to {published.path}")
+        context.log.info(
+            f"published {len(published.tables)} tables to {published.path}: {len(published.copied)} copied, "
+            f"{len(published.tables) - len(published.copied)} unchanged since the last publish and kept"
+        )
         return dg.MaterializeResult(
             metadata={
                 "path": str(published.path),
                 "sqlalchemy_url": snapshot.sqlalchemy_url(Path(warehouse.path)),
                 "tables": dg.MetadataValue.json(published.tables),
+                "tables_copied": dg.MetadataValue.json(published.copied),
                 "parquet_exports": len(published.exports),
                 "dagster/row_count": sum(published.tables.values()),
             }
