@@ -1202,8 +1202,18 @@ def recompute_roi(
     revenue / spend, ``roi`` = (margin − spend) / spend (both NaN without positive spend) and
     ``cac`` = spend / conversions (NaN without positive spend or without conversions).
     """
+    attributed = attributed_by_group(conversions, credits, by=by)
+    return roi_from_attributed(spend_daily, attributed, pd.unique(credits["attribution_model"]), by=by)
+
+
+def attributed_by_group(conversions: pd.DataFrame, credits: pd.DataFrame, *, by: Sequence[str]) -> pd.DataFrame:
+    """Credited conversions, revenue and margin per ``attribution_model`` × ``by`` × ``period`` (month of conversion).
+
+    The credit side of :func:`recompute_roi` (its inputs as there). The accuracy check gets the same table
+    from one aggregate query instead (``defs/attribution/checks.py: ATTRIBUTED_SQL``), so that the 10M-row
+    credit fact never travels to pandas; tests/unit/test_attribution_checks.py holds the two to each other.
+    """
     by = list(by)
-    _require_columns(spend_daily, ["spend_date", "spend_rc", *by])
     _require_columns(conversions, ["conversion_id", "converted_at", "revenue_rc", "gross_margin_rc"])
     _require_columns(credits, ["attribution_model", "conversion_id", "credit", *by])
     keys = ["attribution_model", *by, "period"]
@@ -1215,7 +1225,7 @@ def recompute_roi(
     credit = pd.to_numeric(credits["credit"]).to_numpy(np.float64)
     revenue = pd.to_numeric(conversions["revenue_rc"]).to_numpy(np.float64)
     margin = pd.to_numeric(conversions["gross_margin_rc"]).to_numpy(np.float64)
-    # Keys stay as they come (categoricals from the check's reader group fast); the month is a categorical too.
+    # Keys stay as they come (categoricals group fast); the month is a categorical too.
     attributed = pd.DataFrame(
         {
             "attribution_model": credits["attribution_model"].array,
@@ -1229,14 +1239,31 @@ def recompute_roi(
     attributed = attributed.groupby(keys, sort=False, observed=True).sum().reset_index()
     for column in keys:
         attributed[column] = attributed[column].astype(object)
+    return attributed
 
+
+def roi_from_attributed(
+    spend_daily: pd.DataFrame,
+    attributed: pd.DataFrame,
+    models: Sequence[str],
+    *,
+    by: Sequence[str],
+) -> pd.DataFrame:
+    """:func:`recompute_roi` from the credit side already added up (:func:`attributed_by_group`'s table).
+
+    ``models`` are the attribution models of the credit fact: every one of them gets every group with spend.
+    """
+    by = list(by)
+    _require_columns(spend_daily, ["spend_date", "spend_rc", *by])
+    keys = ["attribution_model", *by, "period"]
+    _require_columns(attributed, [*keys, "conversions", "attributed_revenue_rc", "attributed_margin_rc"])
     spend = spend_daily.assign(
         period=pd.to_datetime(spend_daily["spend_date"]).dt.strftime("%Y-%m"),
         spend_rc=pd.to_numeric(spend_daily["spend_rc"]).astype(np.float64),
     )
     spend = spend.groupby([*by, "period"], sort=False)["spend_rc"].sum().reset_index()
-    models = pd.DataFrame({"attribution_model": pd.unique(credits["attribution_model"])})
-    result = attributed.merge(spend.merge(models, how="cross"), on=keys, how="outer")
+    model_frame = pd.DataFrame({"attribution_model": pd.Series(list(models), dtype=object)})
+    result = attributed.merge(spend.merge(model_frame, how="cross"), on=keys, how="outer")
     for column in ("spend_rc", "conversions", "attributed_revenue_rc", "attributed_margin_rc"):
         result[column] = result[column].fillna(0.0)
     spend_rc = result["spend_rc"].to_numpy(np.float64)

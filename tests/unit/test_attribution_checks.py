@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.defs.attribution.checks import conversions_outcome, roi_accuracy_outcome
-from orchestration.lib.attribution import ROI_MEASURES, compare_roi, recompute_roi
+from orchestration.defs.attribution.checks import attributed, conversions_outcome, roi_accuracy_outcome
+from orchestration.lib.attribution import ROI_MEASURES, attributed_by_group, compare_roi, recompute_roi
 
 SPEND = pd.DataFrame(
     {
@@ -87,6 +88,39 @@ def test_recompute_roi_by_campaign_ignores_touches_without_campaign() -> None:
 def test_recompute_roi_rejects_credits_of_unknown_conversions() -> None:
     with pytest.raises(ValueError, match="missing from conversions"):
         recompute_roi(SPEND, CONVERSIONS.iloc[:2], CREDITS, by=["channel"])
+
+
+def _facts(conversions: pd.DataFrame, credits: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute("set TimeZone = 'UTC'")
+    connection.execute("create schema marts")
+    connection.register("conversion_rows", conversions)
+    connection.register("credit_rows", credits)
+    connection.execute(
+        "create table marts.fct_conversions as select conversion_id, converted_at at time zone 'UTC' as converted_at, "
+        "cast(revenue_rc as decimal(18, 2)) as revenue_rc, cast(gross_margin_rc as decimal(18, 2)) as gross_margin_rc "
+        "from conversion_rows"
+    )
+    connection.execute("create table marts.fct_attribution_credits as select * from credit_rows")
+    return connection
+
+
+@pytest.mark.parametrize("by", [["channel"], ["platform", "campaign_id"]])
+def test_the_checks_query_adds_up_the_credits_as_pandas_does(by: list[str]) -> None:
+    """The accuracy check adds the credits up in DuckDB (the 10M-row fact stays there); pandas is the reference."""
+    keys = ["attribution_model", *by, "period"]
+    expected = attributed_by_group(CONVERSIONS, CREDITS, by=by).sort_values(keys, ignore_index=True)
+    with _facts(CONVERSIONS, CREDITS) as connection:
+        found = attributed(connection, by).sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(found[expected.columns], expected, check_dtype=False)
+    # c2 converted at 23:30 UTC on 31 January: January, by the connection's UTC
+    c2 = found.loc[(found["attribution_model"] == "first_touch") & (found["attributed_revenue_rc"] == 300)]
+    assert c2["period"].tolist() == ["2025-01"]
+
+
+def test_the_checks_query_stops_at_credits_of_unknown_conversions() -> None:
+    with _facts(CONVERSIONS.iloc[:2], CREDITS) as connection, pytest.raises(ValueError, match="2 credit row"):
+        attributed(connection, ["channel"])
 
 
 def test_compare_roi_finds_each_kind_of_disagreement() -> None:

@@ -2,8 +2,9 @@
 
 - ``roi_calculation_accuracy`` on ``marts/fct_roi_by_channel`` and ``marts/fct_roi_by_campaign``: ROI,
   ROAS, CAC, spend, conversions, revenue and margin recomputed from the base facts
-  (``fct_marketing_spend_daily``, ``fct_conversions``, ``fct_attribution_credits``) in pandas
-  (``lib/attribution.py: recompute_roi``), sharing no code with the marts' SQL, must agree row by row
+  (``fct_marketing_spend_daily``, ``fct_conversions``, ``fct_attribution_credits``): the credits added up
+  per group by one aggregate query (``ATTRIBUTED_SQL``), the rest in pandas (``lib/attribution.py:
+  roi_from_attributed``), sharing no code with the marts' SQL, must agree row by row
   within ``attribution.roi_agreement_tolerance``. The value is the share of (model, channel or campaign,
   month) rows that agree; the target is every row. A business target: a miss warns (its details say
   whether the share is also below ``attribution.roi_accuracy_floor``, the product's stated ROI accuracy,
@@ -14,7 +15,7 @@
   touch-level fact and in the mart. Blocking.
 - ``gx_fct_roi_by_channel``: the mart's row rules as a Great Expectations suite. Blocking.
 
-The three read the same tables, so they share one step (one read of the credit fact).
+The three read the same tables, so they share one step; each runs only when its check is selected.
 """
 
 from collections.abc import Iterator
@@ -26,7 +27,6 @@ import pandas as pd
 
 from orchestration.defs.resources import Warehouse
 from orchestration.lib import attribution, checks, gx, settings
-from orchestration.lib.ingest import quote_literal
 
 ROI_BY_CHANNEL = dg.AssetKey(["marts", "fct_roi_by_channel"])
 ROI_BY_CAMPAIGN = dg.AssetKey(["marts", "fct_roi_by_campaign"])
@@ -64,11 +64,26 @@ SPEND_SQL = """
     from marts.fct_marketing_spend_daily
 """
 
-CONVERSIONS_SQL = """
-    select conversion_id, converted_at,
-        cast(revenue_rc as double) as revenue_rc,
-        cast(gross_margin_rc as double) as gross_margin_rc
-    from marts.fct_conversions
+CONVERSION_COUNT_SQL = "select count(*) from marts.fct_conversions"
+
+CREDITED_MODELS_SQL = "select distinct attribution_model from marts.fct_attribution_credits order by 1"
+
+# The credit side of the recomputation (lib/attribution.py: attributed_by_group, in one query): each credit
+# takes its conversion's revenue and margin times the credit, in the month the conversion converted (UTC: the
+# check's connection is in UTC). Rows with a null key belong to no group. A credit naming an unknown conversion
+# is counted, not dropped, and stops the check.
+ATTRIBUTED_SQL = """
+    select
+        credits.attribution_model, {keys},
+        strftime(conversions.converted_at, '%Y-%m') as period,
+        sum(credits.credit) as conversions,
+        sum(credits.credit * cast(conversions.revenue_rc as double)) as attributed_revenue_rc,
+        sum(credits.credit * cast(conversions.gross_margin_rc as double)) as attributed_margin_rc,
+        count(*) filter (where conversions.conversion_id is null) as orphan_credits
+    from marts.fct_attribution_credits as credits
+    left join marts.fct_conversions as conversions on credits.conversion_id = conversions.conversion_id
+    where {keys_present}
+    group by all
 """
 
 CREDIT_TOTALS_SQL = """
@@ -124,23 +139,18 @@ GX_ROI_BY_CHANNEL_SQL = """
 """
 
 
-def _enum_cast(connection: duckdb.DuckDBPyConnection, relation: str, column: str) -> str:
-    """``column`` cast to an enum of its distinct values: pandas gets a categorical instead of a million strings."""
-    values = [row[0] for row in connection.execute(f"select distinct {column} from {relation}").fetchall()]  # noqa: S608
-    labels = ", ".join(quote_literal(str(value)) for value in values if value is not None)
-    return f"cast({column} as enum({labels})) as {column}" if labels else column
-
-
-def read_credits(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The touch-level credit fact's keys and credit (low-cardinality text as categoricals)."""
-    relation = "marts.fct_attribution_credits"
-    categorical = [
-        _enum_cast(connection, relation, column)
-        for column in ("attribution_model", "channel", "platform", "campaign_id")
-    ]
-    return connection.execute(
-        f"select conversion_id, credit, {', '.join(categorical)} from {relation}"  # noqa: S608
+def attributed(connection: duckdb.DuckDBPyConnection, keys: list[str]) -> pd.DataFrame:
+    """Credited conversions, revenue and margin per (model, ``keys``, month), added up in DuckDB."""
+    frame = connection.execute(
+        ATTRIBUTED_SQL.format(
+            keys=", ".join(f"credits.{key}" for key in keys),
+            keys_present=" and ".join(f"credits.{key} is not null" for key in keys),
+        )
     ).df()
+    orphans = int(frame.pop("orphan_credits").sum())
+    if orphans:
+        raise ValueError(f"{orphans} credit row(s) name a conversion missing from conversions")
+    return frame
 
 
 def roi_accuracy_outcome(
@@ -274,14 +284,18 @@ def _gx_roi_by_channel_outcome(connection: duckdb.DuckDBPyConnection) -> checks.
 )
 def attribution_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator[Any]:
     config = settings.config().attribution
+    selected = context.op_execution_context.selected_asset_check_keys
     outcomes: list[tuple[dg.AssetKey, checks.CheckOutcome]] = []
+    # A spend-only run selects the ROI marts' checks only: the credit totals (three scans of the credit fact)
+    # are not read then.
     with warehouse.connect(read_only=True) as connection:
         spend = connection.execute(SPEND_SQL).df()
-        conversions = connection.execute(CONVERSIONS_SQL).df()
-        credits = read_credits(connection)
+        models = [row[0] for row in connection.execute(CREDITED_MODELS_SQL).fetchall()]
         for asset_key, (relation, keys) in ROI_GRAINS.items():
+            if dg.AssetCheckKey(asset_key, ROI_CALCULATION_ACCURACY) not in selected:
+                continue
             mart = connection.execute(ROI_MART_SQL.format(keys=", ".join(keys), relation=relation)).df()
-            recomputed = attribution.recompute_roi(spend, conversions, credits, by=keys)
+            recomputed = attribution.roi_from_attributed(spend, attributed(connection, keys), models, by=keys)
             outcome = roi_accuracy_outcome(
                 mart,
                 recomputed,
@@ -290,14 +304,13 @@ def attribution_checks(context: dg.AssetCheckExecutionContext, warehouse: Wareho
                 floor=config.roi_accuracy_floor,
             )
             outcomes.append((asset_key, outcome))
-        totals = connection.execute(CREDIT_TOTALS_SQL).df()
-        models = connection.execute("select count(*) from reference.attribution_models").fetchone()
-        outcomes.append(
-            (CHANNEL_ATTRIBUTION, conversions_outcome(totals, len(conversions), models[0] if models else 0))
-        )
-        outcomes.append((ROI_BY_CHANNEL, _gx_roi_by_channel_outcome(connection)))
-    selected = context.op_execution_context.selected_asset_check_keys
-    outcomes = [(key, outcome) for key, outcome in outcomes if dg.AssetCheckKey(key, outcome.name) in selected]
+        if dg.AssetCheckKey(CHANNEL_ATTRIBUTION, CONVERSIONS_HANDED_OUT) in selected:
+            totals = connection.execute(CREDIT_TOTALS_SQL).df()
+            conversions = connection.execute(CONVERSION_COUNT_SQL).fetchall()[0][0]
+            expected_models = connection.execute("select count(*) from reference.attribution_models").fetchall()
+            outcomes.append((CHANNEL_ATTRIBUTION, conversions_outcome(totals, conversions, expected_models[0][0])))
+        if dg.AssetCheckKey(ROI_BY_CHANNEL, GX_ROI_BY_CHANNEL) in selected:
+            outcomes.append((ROI_BY_CHANNEL, _gx_roi_by_channel_outcome(connection)))
     run_id = context.op_execution_context.run_id
     with warehouse.connect() as connection:
         for asset_key, outcome in outcomes:
