@@ -752,16 +752,7 @@ def bootstrap_roi_intervals(
         groups[column] = groups[column].fillna(0.0)
 
     # Quantiles of the resampled margin and revenue; a group without conversions resamples to 0.
-    tail = (1.0 - level) / 2.0
-    quantiles = np.zeros((len(groups), 4))  # margin low, margin high, revenue low, revenue high
-    group_index = pd.MultiIndex.from_frame(groups[group_columns])
-    row_group = group_index.get_indexer(pd.MultiIndex.from_frame(rows[group_columns]))
-    chunks = rows.groupby(chunk_columns, sort=True).indices if chunk_columns else {(): np.arange(len(rows))}
-    for key, positions in chunks.items():
-        rng = np.random.default_rng(_chunk_seed_sequence(seed, key))
-        margin, revenue, local_groups = _resampled_totals(rows.iloc[positions], row_group[positions], resamples, rng)
-        quantiles[local_groups, 0:2] = np.quantile(margin, [tail, 1.0 - tail], axis=0).T
-        quantiles[local_groups, 2:4] = np.quantile(revenue, [tail, 1.0 - tail], axis=0).T
+    quantiles = _resampled_quantiles(rows, groups[group_columns], chunk_columns, resamples, level, seed)
 
     spend_rc = groups["spend_rc"].to_numpy(np.float64)
     has_spend = np.nan_to_num(spend_rc, nan=0.0) > 0
@@ -798,6 +789,30 @@ def bootstrap_roi_intervals(
     result = groups[columns]
     result.attrs.update(resamples=resamples, level=level, seed=seed)
     return result
+
+
+def _resampled_quantiles(
+    rows: pd.DataFrame, groups: pd.DataFrame, chunk_columns: list[str], resamples: int, level: float, seed: int
+) -> np.ndarray:
+    """The (1 - level) / 2 and (1 + level) / 2 quantiles of each group's resampled margin and revenue.
+
+    ``rows`` are canonical contributions (:func:`_canonical_contributions`), ``groups`` one row per group
+    (its columns are the group columns). Returns ``len(groups) × 4``: margin low, margin high, revenue low,
+    revenue high; 0 for a group without rows. A chunk's random stream depends on its key and the seed only.
+    """
+    tail = (1.0 - level) / 2.0
+    quantiles = np.zeros((len(groups), 4))
+    group_index = pd.MultiIndex.from_frame(groups)
+    row_group = group_index.get_indexer(pd.MultiIndex.from_frame(rows[list(groups.columns)]))
+    if (row_group < 0).any():
+        raise ValueError(f"{int((row_group < 0).sum())} contribution row(s) name a group missing from groups")
+    chunks = rows.groupby(chunk_columns, sort=True).indices if chunk_columns else {(): np.arange(len(rows))}
+    for key, positions in chunks.items():
+        rng = np.random.default_rng(_chunk_seed_sequence(seed, key))
+        margin, revenue, local_groups = _resampled_totals(rows.iloc[positions], row_group[positions], resamples, rng)
+        quantiles[local_groups, 0:2] = np.quantile(margin, [tail, 1.0 - tail], axis=0).T
+        quantiles[local_groups, 2:4] = np.quantile(revenue, [tail, 1.0 - tail], axis=0).T
+    return quantiles
 
 
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -1117,7 +1132,10 @@ def markov_conversion_credits(
     return result.astype({"conversion_id": "string", "channel": "string"})
 
 
-def roi_intervals(
+DRAW_QUANTILE_COLUMNS = ("margin_q_low", "margin_q_high", "revenue_q_low", "revenue_q_high")
+
+
+def roi_draw_quantiles(
     contributions: pd.DataFrame,
     groups: pd.DataFrame,
     *,
@@ -1125,50 +1143,121 @@ def roi_intervals(
     level: float,
     seed: int,
 ) -> pd.DataFrame:
-    """Bootstrap intervals of ROI and ROAS of every ROI group (channel and campaign grain) in one pass.
+    """Bootstrap quantiles of every group's attributed margin and revenue (channel and campaign grain) in one pass.
 
-    ``groups`` (``int_roi_groups``): one row per group with spend — ``group_number``,
-    ``period_number`` (the month as ``YYYYMM``), ``spend_rc`` and the naming columns
-    :data:`ROI_GROUP_KEY_COLUMNS`. ``contributions`` (``int_roi_bootstrap_contributions``): one row
-    per conversion × group, numbers only — ``conversion_number``, ``group_number``,
-    ``period_number``, ``credit`` and the conversion's full ``revenue_rc`` / ``margin_rc``.
-    Integer codes keep the hand-over from DuckDB and the bootstrap's sorting cheap at millions of
-    rows; the strings stay in the small ``groups`` table.
+    ``groups`` (``int_roi_bootstrap_groups``): ``group_number``, ``period_number`` (the month as
+    ``YYYYMM``) and the naming columns :data:`ROI_GROUP_KEY_COLUMNS`. ``contributions``
+    (``int_roi_bootstrap_contributions``): one row per conversion × group, numbers only —
+    ``conversion_number``, ``group_number``, ``period_number``, ``credit`` and the conversion's full
+    ``revenue_rc`` / ``margin_rc``. Integer codes keep the hand-over from DuckDB and the sorting
+    cheap at millions of rows; the strings stay in the small ``groups`` table.
 
-    One :func:`bootstrap_roi_intervals` call chunked by month: each resample draws one Poisson(1)
-    weight per conversion (journey), applied to all its credits whatever the model or grain, so
-    the channel and campaign intervals come from the same resampled journeys; a month's stream
-    is seeded from ``seed`` and the month itself. Returns ``groups``' naming columns with
-    ``roi_ci_low/high`` and ``roas_ci_low/high`` (null when the group's spend is not positive),
-    ``bootstrap_resamples`` and ``confidence_level``, one row per group.
+    Chunked by month: each resample draws one Poisson(1) weight per conversion (journey) of the
+    month, applied to all its credits whatever the model or grain, so the channel and campaign
+    figures come from the same resampled journeys; a month's stream is seeded from ``seed`` and
+    the month itself. Spend plays no part: :func:`roi_intervals_from_draws` divides by it. Returns
+    the naming columns, :data:`DRAW_QUANTILE_COLUMNS` (the (1 − level)/2 and (1 + level)/2
+    quantiles), ``bootstrap_resamples`` and ``confidence_level``, one row per group that has a
+    contribution, in group order.
     """
+    if resamples < 1:
+        raise ValueError(f"resamples must be ≥ 1, got {resamples}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
     _require_columns(
         contributions, ["conversion_number", "group_number", "period_number", "credit", "revenue_rc", "margin_rc"]
     )
-    _require_columns(groups, ["group_number", "period_number", "spend_rc", *ROI_GROUP_KEY_COLUMNS])
+    _require_columns(groups, ["group_number", "period_number", *ROI_GROUP_KEY_COLUMNS])
     if groups["group_number"].duplicated().any():
         raise ValueError("group_number must be unique in groups")
-    unknown = set(contributions["group_number"].unique()) - set(groups["group_number"])
-    if unknown:
-        raise ValueError(f"contributions name {len(unknown)} group(s) missing from groups")
-    intervals = bootstrap_roi_intervals(
-        contributions.rename(columns={"conversion_number": "conversion_id"}),
-        groups[["period_number", "group_number", "spend_rc"]],
-        group_columns=["period_number", "group_number"],
-        resamples=resamples,
-        level=level,
-        seed=seed,
-        chunk_columns=["period_number"],
-    )
-    bounds = ["roi_ci_low", "roi_ci_high", "roas_ci_low", "roas_ci_high"]
-    result = groups[["group_number", *ROI_GROUP_KEY_COLUMNS]].merge(
-        intervals[["group_number", *bounds]], on="group_number", how="left", validate="one_to_one"
-    )
-    for column in bounds:
-        result[column] = pd.array(result[column].to_numpy(np.float64), dtype="Float64")  # NaN → null
+    group_columns = ["period_number", "group_number"]
+    rows = _canonical_contributions(contributions.rename(columns={"conversion_number": "conversion_id"}), group_columns)
+    if (rows.groupby("conversion_id", sort=False)["period_number"].nunique() > 1).any():
+        raise ValueError("a conversion spans several months; each conversion has one conversion month")
+    present = groups.loc[groups["group_number"].isin(rows["group_number"].unique())]
+    present = present.sort_values(group_columns, kind="stable", ignore_index=True)
+    quantiles = _resampled_quantiles(rows, present[group_columns], ["period_number"], resamples, level, seed)
+    result = present[list(ROI_GROUP_KEY_COLUMNS)].copy()
+    for position, column in enumerate(DRAW_QUANTILE_COLUMNS):
+        result[column] = quantiles[:, position]
     result["bootstrap_resamples"] = np.int64(resamples)
     result["confidence_level"] = float(level)
-    return result.drop(columns="group_number").reset_index(drop=True)
+    return result
+
+
+def roi_intervals_from_draws(
+    groups: pd.DataFrame,
+    draws: pd.DataFrame,
+    *,
+    resamples: int,
+    level: float,
+) -> pd.DataFrame:
+    """Bootstrap intervals of ROI and ROAS of every ROI group with spend, from the draws' quantiles.
+
+    ``groups`` (``int_roi_groups``): the naming columns :data:`ROI_GROUP_KEY_COLUMNS` and
+    ``spend_rc``. ``draws``: :func:`roi_draw_quantiles` (made with ``resamples`` and ``level``).
+    Spend is fixed, so with s > 0 the quantiles of (margin − s)/s and revenue/s are those of
+    margin and revenue, moved and scaled: roi_ci = (q(margin) − s)/s, roas_ci = q(revenue)/s. A
+    group without draws (no conversion credited) resamples to 0. Returns ``groups``' naming columns
+    with ``roi_ci_low/high``, ``roas_ci_low/high`` (null when spend is not positive),
+    ``bootstrap_resamples`` and ``confidence_level``.
+    """
+    keys = list(ROI_GROUP_KEY_COLUMNS)
+    _require_columns(groups, [*keys, "spend_rc"])
+    _require_columns(draws, [*keys, *DRAW_QUANTILE_COLUMNS, "bootstrap_resamples", "confidence_level"])
+    made_with = draws[["bootstrap_resamples", "confidence_level"]].drop_duplicates()
+    if len(made_with) > 1 or (
+        len(made_with) == 1 and (int(made_with.iloc[0, 0]), float(made_with.iloc[0, 1])) != (resamples, level)
+    ):
+        raise ValueError(
+            f"the draws were made with {made_with.to_dict('records')}, not {resamples} resamples at level {level}: "
+            "materialize attribution/roi_bootstrap_draws again"
+        )
+    position = _key_index(draws[keys]).get_indexer(_key_index(groups[keys]))
+    if (_key_index(draws[keys]).duplicated()).any():
+        raise ValueError("draws must have one row per group")
+    quantiles = np.zeros((len(groups), 4))
+    found = position >= 0
+    quantiles[found] = draws[list(DRAW_QUANTILE_COLUMNS)].to_numpy(np.float64)[position[found]]
+    spend_rc = pd.to_numeric(groups["spend_rc"]).to_numpy(np.float64)
+    has_spend = np.nan_to_num(spend_rc, nan=0.0) > 0
+
+    def per_spend(numerator: np.ndarray) -> pd.arrays.FloatingArray:
+        ratio = np.divide(numerator, spend_rc, out=np.full(len(groups), np.nan), where=has_spend)
+        return pd.array(ratio, dtype="Float64")  # NaN → null
+
+    result = groups[keys].reset_index(drop=True)
+    result["roi_ci_low"] = per_spend(quantiles[:, 0] - spend_rc)
+    result["roi_ci_high"] = per_spend(quantiles[:, 1] - spend_rc)
+    result["roas_ci_low"] = per_spend(quantiles[:, 2])
+    result["roas_ci_high"] = per_spend(quantiles[:, 3])
+    result["bootstrap_resamples"] = np.int64(resamples)
+    result["confidence_level"] = float(level)
+    return result
+
+
+def roi_intervals(
+    contributions: pd.DataFrame, groups: pd.DataFrame, *, resamples: int, level: float, seed: int
+) -> pd.DataFrame:
+    """:func:`roi_draw_quantiles` then :func:`roi_intervals_from_draws` over the same ``groups`` (with ``spend_rc``).
+
+    The bootstrap in one call, for a notebook or a test; the pipeline runs the two halves as two assets, so that
+    a spend-only run keeps the draws.
+    """
+    draws = roi_draw_quantiles(contributions, groups, resamples=resamples, level=level, seed=seed)
+    return roi_intervals_from_draws(groups, draws, resamples=resamples, level=level)
+
+
+def _key_index(keys: pd.DataFrame) -> pd.Index:
+    """The naming columns as one index of tuples; a null key part equals another null (SQL: ``is not distinct``)."""
+    return pd.Index(
+        list(
+            zip(
+                *(keys[column].astype(object).where(keys[column].notna(), None) for column in keys.columns), strict=True
+            )
+        ),
+        tupleize_cols=False,
+    )
 
 
 # ---------------------------------------------------------------------------

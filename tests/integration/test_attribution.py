@@ -18,7 +18,12 @@ import pandas as pd
 import pytest
 
 from orchestration.defs.attribution.assets import ROI_CONTRIBUTIONS_SQL
-from orchestration.lib.attribution import roi_intervals
+from orchestration.lib.attribution import (
+    ROI_GROUP_KEY_COLUMNS,
+    bootstrap_roi_intervals,
+    roi_draw_quantiles,
+    roi_intervals_from_draws,
+)
 from orchestration.lib.settings import load_config
 from tests.integration.conftest import Pipeline
 
@@ -297,26 +302,52 @@ def test_roi_spend_matches_the_planted_spend_to_the_cent(built: Pipeline, db):
 
 
 def test_intervals_are_reproducible_from_the_warehouse(db):
+    """The stored draws and intervals are what the library computes again from the warehouse, and the intervals
+    equal a bootstrap of ROI and ROAS themselves (``bootstrap_roi_intervals``, spend fixed in each resample)."""
     config = load_config().attribution
+    options = {"resamples": config.bootstrap_resamples, "level": config.confidence_level}
+    keys = list(ROI_GROUP_KEY_COLUMNS)
+    bootstrap_groups = frame(db, "select * from intermediate.int_roi_bootstrap_groups")
     groups = frame(db, "select * from intermediate.int_roi_groups")
     contributions = pd.DataFrame(db.sql(ROI_CONTRIBUTIONS_SQL).fetchnumpy())
+    stored_draws = frame(db, "select * from attribution.roi_bootstrap_draws")
     stored = frame(db, "select * from intermediate.int_roi_bootstrap_intervals")
 
-    again = roi_intervals(
-        contributions,
-        groups,
-        resamples=config.bootstrap_resamples,
-        level=config.confidence_level,
-        seed=config.random_seed,
-    )
+    draws = roi_draw_quantiles(contributions, bootstrap_groups, seed=config.random_seed, **options)
+    pd.testing.assert_frame_equal(stored_draws, draws, check_dtype=False)
+    again = roi_intervals_from_draws(groups, draws, **options)
 
-    keys = ["roi_grain", "attribution_model", "channel", "platform", "campaign_id", "period"]
     merged = stored.merge(again, on=keys, suffixes=("_stored", "_again"), validate="one_to_one")
     assert len(merged) == len(stored) == len(groups)
     assert (stored["bootstrap_resamples"] >= 1000).all()
-    for bound in ("roi_ci_low", "roi_ci_high", "roas_ci_low", "roas_ci_high"):
+    bounds = ("roi_ci_low", "roi_ci_high", "roas_ci_low", "roas_ci_high")
+    for bound in bounds:
         np.testing.assert_array_equal(
             merged[f"{bound}_stored"].to_numpy(float), merged[f"{bound}_again"].to_numpy(float)
+        )
+
+    # Every group with spend is a bootstrap group (a paid channel or campaign in a month with conversions, or
+    # a month without any: then it has no contribution and resamples to nothing).
+    numbered = groups.merge(bootstrap_groups, on=keys, how="left", suffixes=("", "_bootstrap"), validate="one_to_one")
+    with_conversions = numbered["period"].isin(set(bootstrap_groups["period"]))
+    assert numbered.loc[with_conversions, "group_number_bootstrap"].notna().all()
+    spend = numbered.loc[with_conversions, ["period_number", "group_number_bootstrap", "spend_rc"]].rename(
+        columns={"group_number_bootstrap": "group_number"}
+    )
+    direct = bootstrap_roi_intervals(
+        contributions.rename(columns={"conversion_number": "conversion_id"}),
+        spend.astype({"group_number": "int64"}),
+        group_columns=["period_number", "group_number"],
+        chunk_columns=["period_number"],
+        seed=config.random_seed,
+        **options,
+    ).dropna(subset=["spend_rc"])
+    direct = direct.merge(bootstrap_groups[["group_number", *keys]], on="group_number")
+    compared = stored.merge(direct, on=keys, suffixes=("", "_direct"), validate="one_to_one")
+    assert len(compared) == int(with_conversions.sum()) > 100
+    for bound in bounds:
+        np.testing.assert_allclose(
+            compared[bound].to_numpy(float), compared[f"{bound}_direct"].to_numpy(float), rtol=1e-12, atol=1e-12
         )
 
 
@@ -329,7 +360,7 @@ with conversions as (
 by_group as (
     select groups.group_number, credits.conversion_id, sum(cast(credits.credit as decimal(38, 18))) as credit
     from marts.fct_attribution_credits as credits
-    inner join intermediate.int_roi_groups as groups
+    inner join intermediate.int_roi_bootstrap_groups as groups
         on credits.attribution_model = groups.attribution_model
         and credits.conversion_period = groups.period
         and (
@@ -353,7 +384,7 @@ def test_the_bootstrap_resamples_the_credits_of_the_credit_fact(db):
     assert not resampled.duplicated(keys).any()
     merged = resampled.merge(expected, on=keys, how="outer", suffixes=("", "_fact"), indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
-    models = frame(db, "select group_number, attribution_model from intermediate.int_roi_groups")
+    models = frame(db, "select group_number, attribution_model from intermediate.int_roi_bootstrap_groups")
     merged = merged.merge(models, on="group_number")
     assert set(merged["attribution_model"]) == MODELS
     assert (merged["attribution_model"] == "markov").sum() > 100

@@ -24,6 +24,8 @@ ATTRIBUTION = [
     dg.AssetKey(["intermediate", "int_journey_touches_windowed"]),
     dg.AssetKey(["intermediate", "int_attribution_markov_credits"]),
     dg.AssetKey(["intermediate", "int_attribution_channel_weights"]),
+    # the bootstrap's draws: journeys resampled, spend plays no part (the intervals divide them by spend)
+    dg.AssetKey(["attribution", "roi_bootstrap_draws"]),
 ]
 # What the new files change: spend, reconciliation, budget tracking and pacing, ROI, the snapshot.
 REBUILT = [
@@ -34,6 +36,7 @@ REBUILT = [
     dg.AssetKey(["marts", "fct_budget_vs_actual"]),
     dg.AssetKey(["marts", "fct_budget_pacing"]),
     dg.AssetKey(["marts", "fct_roi_by_channel"]),
+    dg.AssetKey(["attribution", "roi_bootstrap_intervals"]),
     dg.AssetKey(["publish", "warehouse_snapshot"]),
 ]
 SNAPSHOT = dg.AssetKey(["publish", "warehouse_snapshot"])
@@ -117,7 +120,12 @@ def test_a_spend_only_run_publishes_the_spend_side_after_stage_one(spend_only_an
         published = instance.fetch_materializations(SNAPSHOT, limit=3).records
         stages = [instance.get_run_by_id(record.run_id).tags.get("roi/stage") for record in published]
         tables = [record.asset_materialization.metadata["tables"].value for record in published]
+        copied = [record.asset_materialization.metadata["tables_copied"].value for record in published]
     assert stages == ["2", "1", None]
+    # each publish copies what changed: the credit fact was left as built, so it was copied by neither stage
+    assert "marts.fct_marketing_spend_daily" in copied[1] and "marts.fct_roi_by_channel" in copied[0]
+    assert "marts.fct_attribution_credits" not in copied[0] + copied[1]
+    assert "marts.fct_attribution_credits" in copied[2]
     spend = "marts.fct_marketing_spend_daily"
     assert tables[2][spend] < tables[1][spend]  # the new day's rows
     with full.connect() as connection:

@@ -17,9 +17,12 @@ import pandas as pd
 import pytest
 
 from orchestration.lib.attribution import (
+    DRAW_QUANTILE_COLUMNS,
     bootstrap_roi_intervals,
     markov_removal_effects,
     markov_removal_effects_simulated,
+    roi_draw_quantiles,
+    roi_intervals_from_draws,
     shapley_conversion_shares,
     shapley_values,
     transition_counts,
@@ -495,3 +498,97 @@ def test_bootstrap_interval_covers_the_true_roi() -> None:
 
     covered = ((result["roi_ci_low"] <= true_roi) & (true_roi <= result["roi_ci_high"])).mean()
     assert 0.90 <= covered <= 0.99, covered
+
+
+# The ROI bootstrap as the pipeline runs it: draws per bootstrap group (spend plays no part), then intervals.
+def _named_groups(*rows: tuple) -> pd.DataFrame:
+    """Groups as the dbt models name them: (group_number, period_number, roi_grain, model, channel, platform,
+    campaign_id, period)."""
+    columns = ["group_number", "period_number", "roi_grain", "attribution_model", "channel", "platform"]
+    return pd.DataFrame(list(rows), columns=[*columns, "campaign_id", "period"])
+
+
+def test_intervals_from_draws_move_and_scale_the_quantiles_by_spend() -> None:
+    """roi_ci = (q(margin) - spend) / spend and roas_ci = q(revenue) / spend, worked by hand; a group with spend
+    but no draws resamples to nothing (roi -1, roas 0); null key parts match."""
+    keys = ["roi_grain", "attribution_model", "channel", "platform", "campaign_id", "period"]
+    draws = pd.DataFrame(
+        [
+            ("channel", "linear", "paid_search", None, None, "2025-01", 30.0, 90.0, 100.0, 250.0, 1000, 0.95),
+            ("campaign", "linear", None, "google_ads", "7", "2025-01", 10.0, 20.0, 40.0, 60.0, 1000, 0.95),
+        ],
+        columns=[*keys, *DRAW_QUANTILE_COLUMNS, "bootstrap_resamples", "confidence_level"],
+    )
+    groups = pd.DataFrame(
+        [
+            ("campaign", "linear", None, "google_ads", "7", "2025-01", 40.0),
+            ("channel", "linear", "paid_search", None, None, "2025-01", 60.0),
+            ("channel", "linear", "display", None, None, "2025-01", 25.0),
+        ],
+        columns=[*keys, "spend_rc"],
+    )
+
+    result = roi_intervals_from_draws(groups, draws, resamples=1000, level=0.95)
+
+    bounds = ["roi_ci_low", "roi_ci_high", "roas_ci_low", "roas_ci_high"]
+    assert result[keys].equals(groups[keys])
+    assert result.loc[0, bounds].tolist() == pytest.approx([(10 - 40) / 40, (20 - 40) / 40, 1.0, 1.5])
+    assert result.loc[1, bounds].tolist() == pytest.approx([(30 - 60) / 60, (90 - 60) / 60, 100 / 60, 250 / 60])
+    assert result.loc[2, bounds].tolist() == [-1.0, -1.0, 0.0, 0.0]
+    assert (result["bootstrap_resamples"] == 1000).all() and (result["confidence_level"] == 0.95).all()
+
+    with pytest.raises(ValueError, match="materialize attribution/roi_bootstrap_draws again"):
+        roi_intervals_from_draws(groups, draws, resamples=2000, level=0.95)
+
+
+def test_draws_equal_the_bootstrap_of_roi_itself_and_ignore_spend() -> None:
+    """The draws' quantiles over spend give the intervals a bootstrap of ROI with spend fixed gives, to the bit:
+    spend moves and scales every resample alike, so it only moves and scales the quantiles."""
+    contributions, spend = random_contributions(np.random.default_rng(7), 200)
+    names = contributions[GROUPS].drop_duplicates().sort_values(GROUPS, ignore_index=True)
+    names["group_number"] = np.arange(1, len(names) + 1)
+    names["period_number"] = names["period"].str.replace("-", "").astype("int64")
+    groups = _named_groups(
+        *(
+            (row.group_number, row.period_number, "channel", row.attribution_model, row.channel, None, None, row.period)
+            for row in names.itertuples()
+        )
+    )
+    numbered = contributions.merge(names, on=GROUPS)
+    pipeline_rows = pd.DataFrame(
+        {
+            "conversion_number": numbered["conversion_id"].str.split("_").str[1].astype("int64"),
+            "group_number": numbered["group_number"],
+            "period_number": numbered["period_number"],
+            "credit": numbered["credit"],
+            "revenue_rc": numbered["revenue_rc"],
+            "margin_rc": numbered["margin_rc"],
+        }
+    )
+    draws = roi_draw_quantiles(pipeline_rows, groups, resamples=300, level=0.9, seed=11)
+    assert len(draws) == len(groups)
+    with_spend = spend.merge(names, on=GROUPS).assign(roi_grain="channel", platform=None, campaign_id=None)
+    intervals = roi_intervals_from_draws(with_spend, draws, resamples=300, level=0.9)
+
+    direct = bootstrap_roi_intervals(
+        pipeline_rows.rename(columns={"conversion_number": "conversion_id"}),
+        with_spend[["period_number", "group_number", "spend_rc"]],
+        group_columns=["period_number", "group_number"],
+        chunk_columns=["period_number"],
+        resamples=300,
+        level=0.9,
+        seed=11,
+    )
+    bounds = ["roi_ci_low", "roi_ci_high", "roas_ci_low", "roas_ci_high"]
+    compared = with_spend[["group_number"]].assign(**{bound: intervals[bound].to_numpy(float) for bound in bounds})
+    compared = compared.merge(direct, on="group_number", suffixes=("", "_direct"))
+    assert len(compared) == len(with_spend) > 10
+    for bound in bounds:
+        np.testing.assert_array_equal(compared[bound].to_numpy(float), compared[f"{bound}_direct"].to_numpy(float))
+    # twice the spend: the same draws, the ROAS bounds halved
+    doubled = roi_intervals_from_draws(
+        with_spend.assign(spend_rc=with_spend["spend_rc"] * 2), draws, resamples=300, level=0.9
+    )
+    np.testing.assert_allclose(
+        doubled["roas_ci_high"].to_numpy(float) * 2, intervals["roas_ci_high"].to_numpy(float), rtol=1e-15
+    )

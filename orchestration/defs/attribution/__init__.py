@@ -6,7 +6,12 @@ the business-rule checks (ROI calculation accuracy, conversions handed out, the 
 
 import dagster as dg
 
-from orchestration.defs.attribution.assets import channel_weights, markov_credits, roi_bootstrap_intervals
+from orchestration.defs.attribution.assets import (
+    channel_weights,
+    markov_credits,
+    roi_bootstrap_draws,
+    roi_bootstrap_intervals,
+)
 from orchestration.defs.attribution.checks import attribution_checks
 from orchestration.defs.attribution.marts import mart_keys
 
@@ -18,6 +23,7 @@ def defs() -> dg.Definitions:
         assets=[
             channel_weights,
             markov_credits,
+            roi_bootstrap_draws,
             roi_bootstrap_intervals,
         ],
         asset_checks=[attribution_checks],

@@ -12,7 +12,8 @@ Markov fit, and the bootstrap applies the fitted credits as it reads them (``ROI
 dbt models over the solvers' tables are built in the run's second dbt invocation, with the budget-scenario
 marts (``defs/dbt/solver_models.py``):
 
-    main dbt build -> channel_weights -> markov_credits -> roi_bootstrap_intervals -> second dbt build
+    main dbt build -> channel_weights -> markov_credits -> roi_bootstrap_draws -> roi_bootstrap_intervals
+        -> second dbt build
 
 Inputs are read in a fixed order, as the dbt Python models did: the solves add floating-point numbers,
 and the same inputs in another order could differ in the last bits, making two builds disagree.
@@ -34,12 +35,14 @@ GROUP = "attribution"
 
 CHANNEL_WEIGHTS = dg.AssetKey([SCHEMA, "channel_weights"])
 MARKOV_CREDITS = dg.AssetKey([SCHEMA, "markov_credits"])
+ROI_BOOTSTRAP_DRAWS = dg.AssetKey([SCHEMA, "roi_bootstrap_draws"])
 ROI_BOOTSTRAP_INTERVALS = dg.AssetKey([SCHEMA, "roi_bootstrap_intervals"])
 
 PATHS = dg.AssetKey(["intermediate", "int_attribution_paths"])
 CHANNEL_SETS = dg.AssetKey(["intermediate", "int_attribution_channel_sets"])
 CONVERSION_CHANNELS = dg.AssetKey(["intermediate", "int_attribution_conversion_channels"])
 ROI_GROUPS = dg.AssetKey(["intermediate", "int_roi_groups"])
+ROI_BOOTSTRAP_GROUPS = dg.AssetKey(["intermediate", "int_roi_bootstrap_groups"])
 ROI_CONTRIBUTIONS = dg.AssetKey(["intermediate", "int_roi_bootstrap_contributions"])
 
 # Column types of each table, as the dbt Python models wrote them (DuckDB types).
@@ -57,6 +60,17 @@ COLUMNS: dict[dg.AssetKey, dict[str, str]] = {
         "fit_max_gap": "double",
         "is_fit_converged": "boolean",
         "is_revenue_fitted": "boolean",
+    },
+    ROI_BOOTSTRAP_DRAWS: {
+        "roi_grain": "varchar",
+        "attribution_model": "varchar",
+        "channel": "varchar",
+        "platform": "varchar",
+        "campaign_id": "varchar",
+        "period": "varchar",
+        **{column: "double" for column in attribution.DRAW_QUANTILE_COLUMNS},
+        "bootstrap_resamples": "bigint",
+        "confidence_level": "double",
     },
     ROI_BOOTSTRAP_INTERVALS: {
         "roi_grain": "varchar",
@@ -81,6 +95,8 @@ CONVERSION_CHANNELS_SQL = (
 )
 WEIGHTS_SQL = "select * from attribution.channel_weights order by attribution_model, channel"
 ROI_GROUPS_SQL = "select * from intermediate.int_roi_groups"
+ROI_BOOTSTRAP_GROUPS_SQL = "select * from intermediate.int_roi_bootstrap_groups"
+ROI_BOOTSTRAP_DRAWS_SQL = "select * from attribution.roi_bootstrap_draws"
 # The bootstrap's contributions with the Markov rows' fitted credit applied: a markov row of
 # int_roi_bootstrap_contributions names the conversion and channel whose fitted credit it takes and how many
 # of that channel's touches are in the group. Its credit is what fct_attribution_credits adds up for the
@@ -199,13 +215,43 @@ def markov_credits(warehouse: Warehouse) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    key=ROI_BOOTSTRAP_INTERVALS,
-    deps=[ROI_GROUPS, ROI_CONTRIBUTIONS, MARKOV_CREDITS],
+    key=ROI_BOOTSTRAP_DRAWS,
+    deps=[ROI_BOOTSTRAP_GROUPS, ROI_CONTRIBUTIONS, MARKOV_CREDITS],
     group_name=GROUP,
     kinds={"python", "duckdb"},
     description=(
-        "Bootstrap intervals of ROI and ROAS per model x channel x month and model x campaign x month: journeys "
-        "resampled with Poisson(1) weights, seeded (`lib/attribution.py: roi_intervals`)."
+        "Bootstrap quantiles of attributed margin and revenue per model x paid channel x month and model x paid "
+        "campaign x month: journeys resampled with Poisson(1) weights, seeded (`lib/attribution.py: "
+        "roi_draw_quantiles`). Spend plays no part, so a spend-only run keeps them."
+    ),
+)
+def roi_bootstrap_draws(warehouse: Warehouse) -> dg.MaterializeResult:
+    variables = dbt_vars()
+    resamples = int(variables["bootstrap_resamples"])
+    with warehouse.connect() as connection:
+        groups = connection.execute(ROI_BOOTSTRAP_GROUPS_SQL).df()
+        # numbers only: fetched as numpy arrays, no per-row Python objects
+        contributions = pd.DataFrame(connection.execute(ROI_CONTRIBUTIONS_SQL).fetchnumpy())
+        draws = attribution.roi_draw_quantiles(
+            contributions,
+            groups,
+            resamples=resamples,
+            level=float(variables["bootstrap_confidence_level"]),
+            seed=int(variables["bootstrap_random_seed"]),
+        )
+        rows = replace_table(connection, ROI_BOOTSTRAP_DRAWS, draws)
+    return _materialized(ROI_BOOTSTRAP_DRAWS, rows, {"resamples": resamples, "contributions": len(contributions)})
+
+
+@dg.asset(
+    key=ROI_BOOTSTRAP_INTERVALS,
+    deps=[ROI_GROUPS, ROI_BOOTSTRAP_DRAWS],
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    description=(
+        "Bootstrap intervals of ROI and ROAS per model x channel x month and model x campaign x month with spend: "
+        "the draws' quantiles of margin and revenue over the group's spend (`lib/attribution.py: "
+        "roi_intervals_from_draws`)."
     ),
 )
 def roi_bootstrap_intervals(warehouse: Warehouse) -> dg.MaterializeResult:
@@ -213,14 +259,9 @@ def roi_bootstrap_intervals(warehouse: Warehouse) -> dg.MaterializeResult:
     resamples = int(variables["bootstrap_resamples"])
     with warehouse.connect() as connection:
         groups = connection.execute(ROI_GROUPS_SQL).df()
-        # numbers only: fetched as numpy arrays, no per-row Python objects
-        contributions = pd.DataFrame(connection.execute(ROI_CONTRIBUTIONS_SQL).fetchnumpy())
-        intervals = attribution.roi_intervals(
-            contributions,
-            groups,
-            resamples=resamples,
-            level=float(variables["bootstrap_confidence_level"]),
-            seed=int(variables["bootstrap_random_seed"]),
+        draws = connection.execute(ROI_BOOTSTRAP_DRAWS_SQL).df()
+        intervals = attribution.roi_intervals_from_draws(
+            groups, draws, resamples=resamples, level=float(variables["bootstrap_confidence_level"])
         )
         rows = replace_table(connection, ROI_BOOTSTRAP_INTERVALS, intervals)
-    return _materialized(ROI_BOOTSTRAP_INTERVALS, rows, {"resamples": resamples, "contributions": len(contributions)})
+    return _materialized(ROI_BOOTSTRAP_INTERVALS, rows, {"resamples": resamples, "groups_with_draws": len(draws)})

@@ -1,8 +1,9 @@
 {{ config(materialized=roi_view_materialization()) }}
 {#
-    What the ROI bootstrap (the asset attribution/roi_bootstrap_intervals)
-    resamples, in numbers only: one row per conversion x ROI group with spend
-    (int_roi_groups) with the conversion's summed credit in the group and its
+    What the ROI bootstrap (the asset attribution/roi_bootstrap_draws)
+    resamples, in numbers only: one row per conversion x bootstrap group
+    (int_roi_bootstrap_groups: the paid channels and campaigns, whatever
+    the month's spend) with the conversion's summed credit in the group and its
     FULL revenue and margin in the reporting currency (attributed = credit x
     value). Channel groups take every credit of the channel, campaign groups
     the credits of the campaign's paid touches.
@@ -40,9 +41,9 @@ conversions as (
 
 ),
 
-roi_groups as (
+bootstrap_groups as (
 
-    select * from {{ ref('int_roi_groups') }}
+    select * from {{ ref('int_roi_bootstrap_groups') }}
 
 ),
 
@@ -187,8 +188,8 @@ markov_touches_by_campaign as (
 credits_by_group as (
 
     select
-        roi_groups.group_number,
-        roi_groups.period_number,
+        bootstrap_groups.group_number,
+        bootstrap_groups.period_number,
         credits_by_channel.conversion_number,
         credits_by_channel.credit,
         cast(null as {{ dbt.type_string() }}) as markov_conversion_id,
@@ -196,18 +197,18 @@ credits_by_group as (
         cast(null as bigint) as markov_touch_count,
         cast(null as bigint) as markov_channel_touch_count
     from credits_by_channel
-    inner join roi_groups
+    inner join bootstrap_groups
         on
-            roi_groups.roi_grain = 'channel'
-            and credits_by_channel.attribution_model = roi_groups.attribution_model
-            and credits_by_channel.channel = roi_groups.channel
-            and credits_by_channel.conversion_period = roi_groups.period
+            bootstrap_groups.roi_grain = 'channel'
+            and credits_by_channel.attribution_model = bootstrap_groups.attribution_model
+            and credits_by_channel.channel = bootstrap_groups.channel
+            and credits_by_channel.conversion_period = bootstrap_groups.period
 
     union all
 
     select
-        roi_groups.group_number,
-        roi_groups.period_number,
+        bootstrap_groups.group_number,
+        bootstrap_groups.period_number,
         credits_by_campaign.conversion_number,
         credits_by_campaign.credit,
         cast(null as {{ dbt.type_string() }}) as markov_conversion_id,
@@ -215,19 +216,19 @@ credits_by_group as (
         cast(null as bigint) as markov_touch_count,
         cast(null as bigint) as markov_channel_touch_count
     from credits_by_campaign
-    inner join roi_groups
+    inner join bootstrap_groups
         on
-            roi_groups.roi_grain = 'campaign'
-            and credits_by_campaign.attribution_model = roi_groups.attribution_model
-            and credits_by_campaign.platform = roi_groups.platform
-            and credits_by_campaign.campaign_id = roi_groups.campaign_id
-            and credits_by_campaign.conversion_period = roi_groups.period
+            bootstrap_groups.roi_grain = 'campaign'
+            and credits_by_campaign.attribution_model = bootstrap_groups.attribution_model
+            and credits_by_campaign.platform = bootstrap_groups.platform
+            and credits_by_campaign.campaign_id = bootstrap_groups.campaign_id
+            and credits_by_campaign.conversion_period = bootstrap_groups.period
 
     union all
 
     select
-        roi_groups.group_number,
-        roi_groups.period_number,
+        bootstrap_groups.group_number,
+        bootstrap_groups.period_number,
         markov_touches_by_channel.conversion_number,
         cast(null as {{ type_double() }}) as credit,
         markov_touches_by_channel.conversion_id as markov_conversion_id,
@@ -235,18 +236,18 @@ credits_by_group as (
         markov_touches_by_channel.markov_touch_count,
         markov_touches_by_channel.markov_channel_touch_count
     from markov_touches_by_channel
-    inner join roi_groups
+    inner join bootstrap_groups
         on
-            roi_groups.roi_grain = 'channel'
-            and roi_groups.attribution_model = 'markov'
-            and markov_touches_by_channel.channel = roi_groups.channel
-            and markov_touches_by_channel.conversion_period = roi_groups.period
+            bootstrap_groups.roi_grain = 'channel'
+            and bootstrap_groups.attribution_model = 'markov'
+            and markov_touches_by_channel.channel = bootstrap_groups.channel
+            and markov_touches_by_channel.conversion_period = bootstrap_groups.period
 
     union all
 
     select
-        roi_groups.group_number,
-        roi_groups.period_number,
+        bootstrap_groups.group_number,
+        bootstrap_groups.period_number,
         markov_touches_by_campaign.conversion_number,
         cast(null as {{ type_double() }}) as credit,
         markov_touches_by_campaign.conversion_id as markov_conversion_id,
@@ -254,13 +255,13 @@ credits_by_group as (
         markov_touches_by_campaign.markov_touch_count,
         markov_touches_by_campaign.markov_channel_touch_count
     from markov_touches_by_campaign
-    inner join roi_groups
+    inner join bootstrap_groups
         on
-            roi_groups.roi_grain = 'campaign'
-            and roi_groups.attribution_model = 'markov'
-            and markov_touches_by_campaign.platform = roi_groups.platform
-            and markov_touches_by_campaign.campaign_id = roi_groups.campaign_id
-            and markov_touches_by_campaign.conversion_period = roi_groups.period
+            bootstrap_groups.roi_grain = 'campaign'
+            and bootstrap_groups.attribution_model = 'markov'
+            and markov_touches_by_campaign.platform = bootstrap_groups.platform
+            and markov_touches_by_campaign.campaign_id = bootstrap_groups.campaign_id
+            and markov_touches_by_campaign.conversion_period = bootstrap_groups.period
 
 ),
 

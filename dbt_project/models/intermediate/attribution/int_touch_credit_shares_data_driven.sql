@@ -14,7 +14,7 @@
     - markov: credit is null; the conversion's fitted credit of the channel
       (int_attribution_markov_credits) / channel_touch_count, applied by
       int_touch_credits_data_driven and, for the bootstrap, by the asset
-      attribution/roi_bootstrap_intervals (int_roi_bootstrap_contributions).
+      attribution/roi_bootstrap_draws (int_roi_bootstrap_contributions).
 #}
 
 with
