@@ -52,6 +52,25 @@ failures_on_duplicating_split as (
 
 ),
 
+-- with `whole`: the test belongs to one output (first_part) and checks the split from there
+failures_on_exact_split_from_a_part as (
+
+    {{ test_row_count_equals_sum('first_part', ['second_part'], whole='whole') }}
+
+),
+
+failures_on_duplicating_split_from_a_part as (
+
+    {{ test_row_count_equals_sum('first_part', ['second_part_duplicated'], whole='whole') }}
+
+),
+
+failures_on_lossy_split_from_a_part as (
+
+    {{ test_row_count_equals_sum('first_part', [], whole='whole') }}
+
+),
+
 expectations as (
 
     select
@@ -65,6 +84,18 @@ expectations as (
     select
         'flags a duplicated row' as expectation,
         (select count(*) from failures_on_duplicating_split) = 1 as is_met
+    union all
+    select
+        'passes an exact split, checked from a part' as expectation,
+        (select count(*) from failures_on_exact_split_from_a_part) = 0 as is_met
+    union all
+    select
+        'flags a duplicated row, checked from a part' as expectation,
+        (select count(*) from failures_on_duplicating_split_from_a_part) = 1 as is_met
+    union all
+    select
+        'flags a lost row, checked from a part' as expectation,
+        (select count(*) from failures_on_lossy_split_from_a_part) = 1 as is_met
 
 )
 

@@ -28,9 +28,16 @@ spend_monthly as (
 
 ),
 
+-- fct_conversions' rows and amounts (the conversions with a rate, its casts), without its journey columns: the
+-- journeys are not needed here, and a day of new spend then rebuilds this mart in a spend-only run's first stage
 conversions as (
 
-    select * from {{ ref('fct_conversions') }}
+    select
+        conversion_period,
+        cast(revenue_rc as decimal(38, 12)) as revenue_rc,
+        cast(gross_margin_rc as decimal(38, 12)) as gross_margin_rc
+    from {{ ref('int_conversions_converted_to_rc') }}
+    where has_fx_rate
 
 ),
 
