@@ -35,11 +35,10 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from seeds._spend import next_google_ads_day  # noqa: E402
+from seeds._spend import land_google_ads_day, next_google_ads_day  # noqa: E402
 
 PYTHON = sys.executable
 TARGET_REALTIME_SECONDS = 30.0
-GOOGLE_ADS = Path("marketing") / "google_ads"
 
 
 def environment(root: Path, landing: Path, *, mmm: bool) -> dict[str, str]:
@@ -83,11 +82,8 @@ def cli_run(env: dict[str, str], timings: Path, *arguments: str) -> tuple[dict, 
 
 
 def land(landing: Path, frame: pd.DataFrame, day: str) -> float:
-    """Write the day's file under an ignored name, then rename it into place; the time it arrived."""
-    folder = landing / GOOGLE_ADS
-    partial = folder / f".google_ads_{day}.csv.partial"
-    frame.to_csv(partial, index=False)
-    os.replace(partial, folder / f"google_ads_{day}.csv")
+    """Land the day's file; the time it arrived."""
+    land_google_ads_day(landing, frame, day)
     return time.time()
 
 

@@ -8,6 +8,7 @@ cents, the EUR account full micro precision), JPY is whole yen, the rest have ce
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,3 +270,17 @@ def next_google_ads_day(landing: Path) -> tuple[pd.DataFrame, str]:
     next_day = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
     day["segments.date"] = next_day
     return day, next_day
+
+
+def land_google_ads_day(landing: Path, frame: pd.DataFrame, day: str) -> Path:
+    """Write a day of Google Ads spend (``next_google_ads_day``) into ``landing`` as an export would arrive.
+
+    Written under a name the landing sensor ignores, then renamed into place, so that a reader never sees a
+    half-written file. Returns the file's path.
+    """
+    folder = landing / "marketing" / "google_ads"
+    partial = folder / f".google_ads_{day}.csv.partial"
+    frame.to_csv(partial, index=False)
+    final = folder / f"google_ads_{day}.csv"
+    os.replace(partial, final)
+    return final
