@@ -716,10 +716,7 @@ def bootstrap_roi_intervals(
     """
     group_columns = list(group_columns)
     chunk_columns = list(chunk_columns)
-    if resamples < 1:
-        raise ValueError(f"resamples must be ≥ 1, got {resamples}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    _check_bootstrap_options(resamples, level)
     if not group_columns:
         raise ValueError("group_columns must name at least one column")
     if not set(chunk_columns) <= set(group_columns):
@@ -768,10 +765,8 @@ def bootstrap_roi_intervals(
     groups["cac"] = np.divide(
         spend_rc, conversions, out=np.full(len(groups), np.nan), where=has_spend & (conversions > 0)
     )
-    groups["roi_ci_low"] = per_spend(quantiles[:, 0] - spend_rc, has_spend)
-    groups["roi_ci_high"] = per_spend(quantiles[:, 1] - spend_rc, has_spend)
-    groups["roas_ci_low"] = per_spend(quantiles[:, 2], has_spend)
-    groups["roas_ci_high"] = per_spend(quantiles[:, 3], has_spend)
+    for position, bound in enumerate(INTERVAL_COLUMNS):
+        groups[bound] = _bounds_over_spend(quantiles, spend_rc)[:, position]
     columns = [
         *group_columns,
         "spend_rc",
@@ -789,6 +784,29 @@ def bootstrap_roi_intervals(
     result = groups[columns]
     result.attrs.update(resamples=resamples, level=level, seed=seed)
     return result
+
+
+INTERVAL_COLUMNS = ("roi_ci_low", "roi_ci_high", "roas_ci_low", "roas_ci_high")
+
+
+def _check_bootstrap_options(resamples: int, level: float) -> None:
+    if resamples < 1:
+        raise ValueError(f"resamples must be ≥ 1, got {resamples}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+
+
+def _bounds_over_spend(quantiles: np.ndarray, spend_rc: np.ndarray) -> np.ndarray:
+    """:data:`INTERVAL_COLUMNS` from :func:`_resampled_quantiles`' quantiles and each group's fixed spend.
+
+    With spend s > 0 fixed in every resample, the quantiles of (margin − s)/s and revenue/s are those of margin
+    and revenue, moved and scaled. NaN where spend is not positive or null.
+    """
+    has_spend = np.nan_to_num(spend_rc, nan=0.0) > 0
+    numerators = np.column_stack(
+        [quantiles[:, 0] - spend_rc, quantiles[:, 1] - spend_rc, quantiles[:, 2], quantiles[:, 3]]
+    )
+    return np.divide(numerators, spend_rc[:, None], out=np.full(numerators.shape, np.nan), where=has_spend[:, None])
 
 
 def _resampled_quantiles(
@@ -1160,10 +1178,7 @@ def roi_draw_quantiles(
     quantiles), ``bootstrap_resamples`` and ``confidence_level``, one row per group that has a
     contribution, in group order.
     """
-    if resamples < 1:
-        raise ValueError(f"resamples must be ≥ 1, got {resamples}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    _check_bootstrap_options(resamples, level)
     _require_columns(
         contributions, ["conversion_number", "group_number", "period_number", "credit", "revenue_rc", "margin_rc"]
     )
@@ -1205,32 +1220,23 @@ def roi_intervals_from_draws(
     keys = list(ROI_GROUP_KEY_COLUMNS)
     _require_columns(groups, [*keys, "spend_rc"])
     _require_columns(draws, [*keys, *DRAW_QUANTILE_COLUMNS, "bootstrap_resamples", "confidence_level"])
-    made_with = draws[["bootstrap_resamples", "confidence_level"]].drop_duplicates()
-    if len(made_with) > 1 or (
-        len(made_with) == 1 and (int(made_with.iloc[0, 0]), float(made_with.iloc[0, 1])) != (resamples, level)
-    ):
+    made_with = set(zip(draws["bootstrap_resamples"].astype(int), draws["confidence_level"].astype(float), strict=True))
+    if made_with - {(resamples, level)}:
         raise ValueError(
-            f"the draws were made with {made_with.to_dict('records')}, not {resamples} resamples at level {level}: "
-            "materialize attribution/roi_bootstrap_draws again"
+            f"the draws were made with {sorted(made_with)} (resamples, level), not {resamples} resamples at level "
+            f"{level}: materialize attribution/roi_bootstrap_draws again"
         )
-    position = _key_index(draws[keys]).get_indexer(_key_index(groups[keys]))
-    if (_key_index(draws[keys]).duplicated()).any():
+    drawn = _key_index(draws[keys])
+    if drawn.duplicated().any():
         raise ValueError("draws must have one row per group")
+    position = drawn.get_indexer(_key_index(groups[keys]))
     quantiles = np.zeros((len(groups), 4))
     found = position >= 0
     quantiles[found] = draws[list(DRAW_QUANTILE_COLUMNS)].to_numpy(np.float64)[position[found]]
-    spend_rc = pd.to_numeric(groups["spend_rc"]).to_numpy(np.float64)
-    has_spend = np.nan_to_num(spend_rc, nan=0.0) > 0
-
-    def per_spend(numerator: np.ndarray) -> pd.arrays.FloatingArray:
-        ratio = np.divide(numerator, spend_rc, out=np.full(len(groups), np.nan), where=has_spend)
-        return pd.array(ratio, dtype="Float64")  # NaN → null
-
+    bounds = _bounds_over_spend(quantiles, pd.to_numeric(groups["spend_rc"]).to_numpy(np.float64))
     result = groups[keys].reset_index(drop=True)
-    result["roi_ci_low"] = per_spend(quantiles[:, 0] - spend_rc)
-    result["roi_ci_high"] = per_spend(quantiles[:, 1] - spend_rc)
-    result["roas_ci_low"] = per_spend(quantiles[:, 2])
-    result["roas_ci_high"] = per_spend(quantiles[:, 3])
+    for position, bound in enumerate(INTERVAL_COLUMNS):
+        result[bound] = pd.array(bounds[:, position], dtype="Float64")  # NaN → null
     result["bootstrap_resamples"] = np.int64(resamples)
     result["confidence_level"] = float(level)
     return result
