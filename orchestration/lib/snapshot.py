@@ -149,7 +149,7 @@ def publish(warehouse: Path, lake_views: Collection[tuple[str, str]] = ()) -> Sn
             "and (table_type = 'BASE TABLE' or list_contains(?, [table_schema, table_name])) order by 1, 2",
             [list(SNAPSHOT_SCHEMAS), [[schema, name] for schema, name in lake_views]],
         ).fetchall()
-        to_copy: list[tuple[str, str, str]] = []  # (schema, table, digest)
+        to_copy: list[tuple[str, str, str, str]] = []  # (schema, table, digest, copied columns)
         for schema, table in listed:
             source = f"{quote_identifier(schema)}.{quote_identifier(table)}"
             digest = content_digest(connection, source)
@@ -166,7 +166,7 @@ def publish(warehouse: Path, lake_views: Collection[tuple[str, str]] = ()) -> Sn
                 if export is not None:
                     kept_exports.append(export)
             else:
-                to_copy.append((schema, table, digest))
+                to_copy.append((schema, table, digest, columns))
         if manifest:  # start from the previous snapshot: only what changed is written
             shutil.copyfile(target, staging)
         # Paths are ours (derived from ROI_WAREHOUSE), not data; ATTACH and COPY take no bound parameters.
@@ -180,9 +180,8 @@ def publish(warehouse: Path, lake_views: Collection[tuple[str, str]] = ()) -> Sn
                     connection.execute(f"drop table snapshot.{quote_identifier(schema)}.{quote_identifier(table)}")
             for schema in sorted({schema for schema, _ in listed} | {MANIFEST[0]}):
                 connection.execute(f"create schema if not exists snapshot.{quote_identifier(schema)}")
-            for schema, table, digest in to_copy:
+            for schema, table, digest, columns in to_copy:
                 source = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-                columns = _published_columns(connection, schema, table)
                 connection.execute(f"create table snapshot.{source} as select {columns} from {source}")  # noqa: S608
                 stat = None
                 if schema in EXPORT_SCHEMAS:
@@ -203,7 +202,7 @@ def publish(warehouse: Path, lake_views: Collection[tuple[str, str]] = ()) -> Sn
     os.replace(staging, target)
     for temporary, final in exports:
         os.replace(temporary, final)
-    copied = [f"{schema}.{table}" for schema, table, _ in to_copy]
+    copied = [f"{schema}.{table}" for schema, table, _, _ in to_copy]
     return Snapshot(
         path=target,
         tables={f"{schema}.{table}": manifest[(schema, table)].rows for schema, table in listed},
