@@ -198,7 +198,6 @@ class SpendDay(NamedTuple):
 
     mode: str  # the run's `Mode` line
     build: float  # seconds, the run's own (its steps, stage one and two)
-    wall: float  # seconds, the process
     code: int
 
 
@@ -280,9 +279,7 @@ def new_spend_day(landing: Path, env: dict[str, str], folder: Path) -> SpendDay:
     timings = folder / "spend_day_timings.json"
     try:
         command = [PYTHON, "-m", "orchestration.cli", "run", "--log-level", "WARNING", "--timings", str(timings)]
-        started = time.monotonic()
         process = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-        wall = time.monotonic() - started
     finally:
         landed.unlink()
     mode = next((line.strip() for line in process.stdout.splitlines() if line.startswith("Mode")), "Mode ?")
@@ -290,7 +287,7 @@ def new_spend_day(landing: Path, env: dict[str, str], folder: Path) -> SpendDay:
     print(f"\n  one new day of Google Ads spend ({day}): {mode}")
     for step, seconds in sorted(steps["steps"].items(), key=lambda item: -item[1])[:8]:
         print(f"    {step:<66} {seconds:6.2f} s")
-    return SpendDay(mode=mode, build=steps["run_seconds"], wall=wall, code=process.returncode)
+    return SpendDay(mode=mode, build=steps["run_seconds"], code=process.returncode)
 
 
 def print_builds(builds: list[Build], touchpoints: str, generation: float, landing_bytes: int) -> None:
