@@ -16,9 +16,9 @@
 
 with
 
-spend_monthly as (
+roi_groups as (
 
-    select * from {{ ref('int_marketing_spend_monthly') }}
+    select * from {{ ref('int_roi_groups') }}
 
 ),
 
@@ -34,33 +34,15 @@ attribution_models as (
 
 ),
 
+-- the channels and campaigns with spend_rc > 0 in some month: those that have an ROI group in some month
 paid_keys as (
 
     select distinct
-        'channel' as roi_grain,
+        roi_grain,
         channel,
-        cast(null as {{ dbt.type_string() }}) as platform,
-        cast(null as {{ dbt.type_string() }}) as campaign_id
-    from (
-        select channel, period, sum(spend_rc) as spend_rc
-        from spend_monthly
-        group by channel, period
-    ) as channel_months
-    where spend_rc > 0
-
-    union all
-
-    select distinct
-        'campaign' as roi_grain,
-        cast(null as {{ dbt.type_string() }}) as channel,
         platform,
         campaign_id
-    from (
-        select platform, campaign_id, period, sum(spend_rc) as spend_rc
-        from spend_monthly
-        group by platform, campaign_id, period
-    ) as campaign_months
-    where spend_rc > 0
+    from roi_groups
 
 ),
 
